@@ -1,0 +1,16 @@
+"""Build the node's FastAPI app: artifacts, status and ledger views, OpenAPI docs at /docs."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from . import artifacts, ledger_views
+from .context import NodeContext
+
+
+def create_app(context: NodeContext) -> FastAPI:
+    app = FastAPI(title=f"gradchain {context.role} node", version="1",
+                  description="Content-addressed training artifacts and this node's view of the ledger.")
+    app.state.node = context
+    app.include_router(artifacts.router)
+    app.include_router(ledger_views.router)
+    return app

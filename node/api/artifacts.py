@@ -1,0 +1,52 @@
+"""GET and PUT /artifacts/{id}: content-addressed files, validated ids, size limits, hashes checked."""
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response
+
+from ..artifact_store import ArtifactError, parse_id
+from .context import Context
+
+router = APIRouter(prefix="/artifacts", tags=["artifacts"])
+
+MEDIA_TYPE = "application/octet-stream"
+
+
+@router.get("/{artifact_id}", response_class=Response,
+            responses={200: {"content": {MEDIA_TYPE: {}}}, 400: {}, 404: {}, 500: {}})
+def get_artifact(artifact_id: str, node: Context) -> Response:
+    """The artifact's bytes, re-checked against its id before they leave (kind in `X-Artifact-Kind`)."""
+    try:
+        if not node.store.has(artifact_id):
+            node.on_missing(parse_id(artifact_id))
+        data, kind = node.store.get(artifact_id)
+    except FileNotFoundError as exc:
+        raise HTTPException(404, str(exc))
+    except ArtifactError as exc:
+        if "is corrupt" in str(exc):
+            raise HTTPException(500, str(exc))
+        raise HTTPException(400, str(exc))
+    return Response(content=data, media_type=MEDIA_TYPE, headers={"X-Artifact-Kind": kind})
+
+
+@router.put("/{artifact_id}", status_code=201)
+async def put_artifact(artifact_id: str, request: Request, node: Context, kind: str = "checkpoint") -> dict:
+    """Store an artifact whose content must hash to `artifact_id`; oversize bodies are cut off early."""
+    if not node.accept_uploads:
+        raise HTTPException(403, "this node does not accept uploads")
+    try:
+        expected = parse_id(artifact_id)
+    except ArtifactError as exc:
+        raise HTTPException(400, str(exc))
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > node.store.max_bytes:
+        raise HTTPException(413, f"upload of {declared} bytes exceeds the limit of {node.store.max_bytes} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > node.store.max_bytes:
+            raise HTTPException(413, f"upload exceeds the limit of {node.store.max_bytes} bytes")
+    try:
+        stored = node.store.put(kind, bytes(body), expected_id=expected)
+    except ArtifactError as exc:
+        raise HTTPException(422, str(exc))
+    return {"id": stored, "kind": kind, "size": len(body)}

@@ -1,0 +1,32 @@
+"""What the HTTP handlers may read: the node's artifact store, its state and a few facts about it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Callable
+
+from fastapi import Depends, Request
+
+from ..artifact_store import ArtifactStore
+from ..state import NodeState
+
+
+@dataclass
+class NodeContext:
+    role: str
+    address: str
+    chain_id: int
+    ledger_address: str
+    store: ArtifactStore
+    state: NodeState
+    accept_uploads: bool = True
+    extra_status: Callable[[], dict] = field(default=lambda: {})
+    # Called for an id not on disk: a worker regenerates unstored intermediate checkpoints by replay.
+    # Returns True if it stored the artifact.
+    on_missing: Callable[[str], bool] = field(default=lambda artifact_id: False)
+
+
+def node_context(request: Request) -> NodeContext:
+    return request.app.state.node
+
+
+Context = Annotated[NodeContext, Depends(node_context)]

@@ -1,0 +1,125 @@
+"""Content-addressed artifact files: written atomically, checked against their id on write and on read.
+
+Three kinds share one directory: `checkpoint` (safetensors; id = the canonical checkpoint id over its
+tensors), `transcript` (canonical JSON; id = its Merkle root) and `blob` (any bytes; id = BLAKE3 of them). The kind is the file suffix, so the
+directory alone is enough to serve and re-check everything.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import blake3
+
+ID_PATTERN = re.compile(r"^(0x)?[0-9a-f]{64}$")
+SUFFIX = {"checkpoint": ".safetensors", "transcript": ".transcript.json", "blob": ".bin"}
+DEFAULT_MAX_ARTIFACT_BYTES = 256 * 1024 * 1024
+
+
+class ArtifactError(ValueError):
+    """An artifact id or its content is not acceptable; the message says which and why."""
+
+
+def blob_id(data: bytes) -> bytes:
+    return blake3.blake3(data).digest()
+
+
+def checkpoint_bytes_id(data: bytes) -> bytes:
+    # Imported lazily: the canonical checkpoint id lives in prover/ (one source of truth), and torch is slow to load.
+    from prover.checkpoint import checkpoint_from_bytes, checkpoint_id
+
+    return checkpoint_id(checkpoint_from_bytes(data))
+
+
+def transcript_bytes_id(data: bytes) -> bytes:
+    # A transcript is addressed by its Merkle root: the very value a claim puts on chain.
+    from prover.transcript import Transcript
+
+    return Transcript.from_bytes(data).root
+
+
+ID_FUNCTIONS: dict[str, Callable[[bytes], bytes]] = {
+    "checkpoint": checkpoint_bytes_id, "transcript": transcript_bytes_id, "blob": blob_id}
+
+
+def parse_id(artifact_id: str | bytes) -> str:
+    """Normalize an id to 64 lowercase hex characters, or raise ArtifactError naming the input."""
+    if isinstance(artifact_id, bytes):
+        if len(artifact_id) != 32:
+            raise ArtifactError(f"artifact id must be 32 bytes, got {len(artifact_id)}")
+        return artifact_id.hex()
+    text = artifact_id.strip().lower()
+    if not ID_PATTERN.match(text):
+        raise ArtifactError(f"artifact id {artifact_id[:80]!r} is not 64 hex characters")
+    return text[2:] if text.startswith("0x") else text
+
+
+def content_id(kind: str, data: bytes) -> bytes:
+    if kind not in ID_FUNCTIONS:
+        raise ArtifactError(f"artifact kind must be one of {sorted(ID_FUNCTIONS)}, got {kind!r}")
+    try:
+        return ID_FUNCTIONS[kind](data)
+    except ArtifactError:
+        raise
+    except Exception as exc:  # a malformed safetensors file raises from deep inside the parser
+        raise ArtifactError(f"content is not a valid {kind}: {exc.__class__.__name__}: {exc}") from exc
+
+
+class ArtifactStore:
+    def __init__(self, root: Path, max_bytes: int = DEFAULT_MAX_ARTIFACT_BYTES):
+        self.root = root
+        self.max_bytes = max_bytes
+        root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, artifact_id: str | bytes) -> tuple[Path, str] | None:
+        """(path, kind) of a stored artifact, or None. Ids are validated first, so no path can escape root."""
+        hex_id = parse_id(artifact_id)
+        for kind, suffix in SUFFIX.items():
+            candidate = self.root / f"{hex_id}{suffix}"
+            if candidate.is_file():
+                return candidate, kind
+        return None
+
+    def has(self, artifact_id: str | bytes) -> bool:
+        return self.path(artifact_id) is not None
+
+    def put(self, kind: str, data: bytes, expected_id: str | bytes | None = None) -> str:
+        """Store `data`; its id is computed, and must equal `expected_id` when one is given. Returns hex id."""
+        if len(data) > self.max_bytes:
+            raise ArtifactError(f"artifact of {len(data)} bytes exceeds the limit of {self.max_bytes} bytes")
+        actual = content_id(kind, data).hex()
+        if expected_id is not None and parse_id(expected_id) != actual:
+            raise ArtifactError(f"content does not match its id: expected {parse_id(expected_id)}, got {actual}")
+        target = self.root / f"{actual}{SUFFIX[kind]}"
+        if not target.exists():
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, target)  # atomic: readers see the whole file or none
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        return actual
+
+    def get(self, artifact_id: str | bytes) -> tuple[bytes, str]:
+        """(bytes, kind), re-checked against the id: a file altered on disk is refused, not served."""
+        found = self.path(artifact_id)
+        if found is None:
+            raise FileNotFoundError(f"artifact {parse_id(artifact_id)} is not stored here")
+        path, kind = found
+        data = path.read_bytes()
+        actual = content_id(kind, data).hex()
+        if actual != parse_id(artifact_id):
+            raise ArtifactError(f"stored artifact {path.name} is corrupt: its content hashes to {actual}")
+        return data, kind
+
+    def delete(self, artifact_id: str | bytes) -> None:
+        found = self.path(artifact_id)
+        if found:
+            found[0].unlink()

@@ -1,0 +1,181 @@
+"""The ledger contract seen from Python: connect, deploy, call, sign-and-send, read events, decode reverts.
+
+Transactions are always signed locally with an eth-account key (from a keystore, or a dev key on anvil)
+and sent raw: the node never asks a JSON-RPC server to hold or use a key.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import ContractLogicError, TimeExhausted
+
+from .artifacts import Artifact, load_artifact
+from .errors import ChainError, ContractRevert, abi_type, decode_revert
+
+DEFAULT_RECEIPT_TIMEOUT_S = 60
+
+
+def connect(rpc_url: str, timeout_s: float = 10.0) -> Web3:
+    """A Web3 on `rpc_url`, checked to answer: an unreachable node is a clear error, not a hang."""
+    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout_s}))
+    try:
+        w3.eth.chain_id
+    except Exception as exc:  # requests' ConnectionError, timeouts, bad JSON...
+        raise ChainError(f"cannot reach the JSON-RPC node at {rpc_url}: {exc.__class__.__name__}: {exc}") from exc
+    return w3
+
+
+@dataclass(frozen=True)
+class SignedTx:
+    """A transaction signed but not necessarily sent: the outbox stores these before sending."""
+
+    tx_hash: str
+    raw: bytes
+    nonce: int
+    sender: str
+    function: str
+
+
+class Ledger:
+    """Typed access to one deployed GradchainLedger."""
+
+    def __init__(self, w3: Web3, address: str, artifact: Artifact | None = None):
+        self.w3 = w3
+        self.artifact = artifact or load_artifact()
+        self.address = Web3.to_checksum_address(address)
+        self.contract = w3.eth.contract(address=self.address, abi=self.artifact.abi)
+
+    # -- reads -------------------------------------------------------------------------------------------
+    def call(self, function: str, *args: Any, block: int | str = "latest") -> Any:
+        try:
+            return getattr(self.contract.functions, function)(*args).call(block_identifier=block)
+        except ContractLogicError as exc:
+            raise decode_revert(self.artifact.abi, _revert_data(exc), function) from None
+
+    # -- writes ------------------------------------------------------------------------------------------
+    def prepare(
+        self,
+        account: LocalAccount,
+        function: str,
+        *args: Any,
+        value: int = 0,
+        nonce: int | None = None,
+        gas: int | None = None,
+    ) -> SignedTx:
+        """Build and sign a call; gas estimation runs it first, so a revert surfaces here, decoded."""
+        if nonce is None:
+            nonce = self.w3.eth.get_transaction_count(account.address, "pending")
+        tx_fields: dict[str, Any] = {"from": account.address, "value": value, "nonce": nonce,
+                                     "chainId": self.w3.eth.chain_id}
+        if gas is not None:
+            tx_fields["gas"] = gas
+        try:
+            tx = getattr(self.contract.functions, function)(*args).build_transaction(tx_fields)
+        except ContractLogicError as exc:
+            raise decode_revert(self.artifact.abi, _revert_data(exc), function) from None
+        signed = account.sign_transaction(tx)
+        return SignedTx(
+            tx_hash=HexBytes(signed.hash).to_0x_hex(),
+            raw=bytes(signed.raw_transaction),
+            nonce=nonce,
+            sender=account.address,
+            function=function,
+        )
+
+    def broadcast(self, signed: SignedTx) -> None:
+        """Send a signed transaction; sending one the node already knows is not an error (idempotent)."""
+        try:
+            self.w3.eth.send_raw_transaction(signed.raw)
+        except ValueError as exc:
+            message = str(exc).lower()
+            if "already known" in message or "already imported" in message:
+                return
+            if "nonce too low" in message and self.receipt(signed.tx_hash) is not None:
+                return  # it was mined before we (re)sent it
+            raise ChainError(f"{signed.function} from {signed.sender} not accepted by the node: {exc}") from exc
+
+    def receipt(self, tx_hash: str) -> dict | None:
+        try:
+            return self.w3.eth.get_transaction_receipt(tx_hash)
+        except Exception:  # web3 raises TransactionNotFound while it is pending
+            return None
+
+    def wait(self, signed: SignedTx, timeout_s: float = DEFAULT_RECEIPT_TIMEOUT_S) -> dict:
+        """Wait for the receipt; a mined revert is replayed to recover and decode its custom error."""
+        try:
+            receipt = self.w3.eth.wait_for_transaction_receipt(signed.tx_hash, timeout=timeout_s, poll_latency=0.1)
+        except TimeExhausted as exc:
+            raise ChainError(f"{signed.function} {signed.tx_hash} not mined within {timeout_s}s") from exc
+        if receipt["status"] != 1:
+            raise self._replay_revert(signed, receipt)
+        return receipt
+
+    def send(self, account: LocalAccount, function: str, *args: Any, value: int = 0, gas: int | None = None) -> dict:
+        """Sign, send and wait: the one-liner for scripts and tests."""
+        signed = self.prepare(account, function, *args, value=value, gas=gas)
+        self.broadcast(signed)
+        return self.wait(signed)
+
+    def _replay_revert(self, signed: SignedTx, receipt: dict) -> ChainError:
+        tx = self.w3.eth.get_transaction(signed.tx_hash)
+        call = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "value": tx["value"]}
+        try:
+            self.w3.eth.call(call, block_identifier=receipt["blockNumber"] - 1)
+        except ContractLogicError as exc:
+            return decode_revert(self.artifact.abi, _revert_data(exc), signed.function)
+        return ChainError(f"{signed.function} {signed.tx_hash} reverted in block {receipt['blockNumber']}")
+
+    # -- events ------------------------------------------------------------------------------------------
+    def events(self, from_block: int, to_block: int | str = "latest", names: Iterable[str] | None = None) -> list:
+        """Every ledger event in [from_block, to_block], decoded, in chain order."""
+        wanted = set(names) if names else None
+        logs = self.w3.eth.get_logs({"address": self.address, "fromBlock": from_block, "toBlock": to_block})
+        decoded = []
+        for log in logs:
+            event = self._decode_log(log)
+            if event is not None and (wanted is None or event["event"] in wanted):
+                decoded.append(event)
+        return decoded
+
+    def _decode_log(self, log: dict) -> dict | None:
+        event = self._event_types().get(HexBytes(log["topics"][0]))
+        return event.process_log(log) if event is not None else None
+
+    def _event_types(self) -> dict:
+        """topic0 -> web3 event object, built once from the ABI."""
+        if not hasattr(self, "_events_by_topic"):
+            self._events_by_topic = {
+                HexBytes(Web3.keccak(text=_event_signature(entry))): getattr(self.contract.events, entry["name"])()
+                for entry in self.artifact.abi if entry.get("type") == "event"}
+        return self._events_by_topic
+
+
+def _event_signature(entry: dict) -> str:
+    return f"{entry['name']}({','.join(abi_type(i) for i in entry['inputs'])})"
+
+
+def _revert_data(exc: ContractLogicError) -> str | None:
+    data = exc.data
+    if isinstance(data, dict):
+        data = data.get("data")
+    return data
+
+
+def deploy_ledger(w3: Web3, deployer: LocalAccount, unbonding_delay_blocks: int) -> tuple[Ledger, dict]:
+    """Deploy the ledger from the forge artifact; returns the client and the deployment receipt."""
+    artifact = load_artifact()
+    factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    tx = factory.constructor(unbonding_delay_blocks).build_transaction(
+        {"from": deployer.address, "nonce": w3.eth.get_transaction_count(deployer.address, "pending"),
+         "chainId": w3.eth.chain_id}
+    )
+    signed = deployer.sign_transaction(tx)
+    tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=DEFAULT_RECEIPT_TIMEOUT_S, poll_latency=0.1)
+    if receipt["status"] != 1:
+        raise ChainError(f"ledger deployment {tx_hash.hex()} reverted")
+    return Ledger(w3, receipt["contractAddress"], artifact), receipt

@@ -1,0 +1,41 @@
+"""`gradchain`: one program for every role (devnet, job, node, wallet, audit, demo)."""
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="gradchain: a proof-of-useful-work ledger that pays for verified gradient steps.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+
+
+def _mount_subcommands() -> None:
+    # Each command group lives in its own module; mounted here so `gradchain --help` lists them all.
+    from node.commands.devnet import devnet_app
+    from node.commands.job import job_app
+    from node.commands.node_run import node_app
+    from node.wallet.cli import wallet_app
+
+    app.add_typer(devnet_app, name="devnet")
+    app.add_typer(job_app, name="job")
+    app.add_typer(node_app, name="node")
+    app.add_typer(wallet_app, name="wallet", help="Keystores, balances, staking and reward withdrawals.")
+
+
+@app.command("demo")
+def demo(home: str = typer.Option(None, help="keep the demo's files here (default: a new temp dir)"),
+         rounds: int = typer.Option(5, help="rounds to run"),
+         timeout: float = typer.Option(300, help="give up after this many seconds")) -> None:
+    """Run a whole network locally: devnet, job, 3 honest workers, 1 cheater, 3 verifiers, 1 aggregator."""
+    from rich.console import Console
+
+    from node.demo import run_demo
+
+    raise typer.Exit(run_demo(home, rounds, timeout, Console()))
+
+
+def main() -> None:
+    _mount_subcommands()
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Command groups of the `gradchain` CLI, one module each."""

@@ -1,0 +1,145 @@
+"""`gradchain demo`: a whole network on one laptop, as separate processes sharing only the chain and HTTP.
+
+A devnet, a funded digits job, 3 honest workers, 1 worker that skips training, 3 verifiers and an aggregator,
+each a `gradchain node run` process with its own key and port. After the rounds, the report is rebuilt the
+way an auditor would: from chain events, and from heads fetched over HTTP and re-hashed.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .api.server import free_port
+from .chain.client import Ledger, connect
+from .chain.devaccounts import dev_account
+from .config import Deployment, deployment_path
+from .jobs import WEI_PER_ETH, JobTerms, create_job
+
+OWNER = 0
+HONEST_WORKERS = (1, 2, 3)
+CHEATER = 4
+VERIFIERS = (5, 6, 7)
+AGGREGATOR = 8
+BLOCK_TIME_S = 0.25
+DEMO_TERMS = JobTerms(submit_window=36, verify_window=40)
+
+
+@dataclass
+class NodeProcess:
+    name: str
+    role: str
+    dev_index: int
+    port: int
+    log: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def address(self) -> str:
+        return dev_account(self.dev_index).address
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def plan_nodes(home: Path) -> list[NodeProcess]:
+    nodes = [NodeProcess(f"worker-{i}", "worker", idx, free_port(), home / "logs" / f"worker-{i}.log")
+             for i, idx in enumerate(HONEST_WORKERS, start=1)]
+    nodes.append(NodeProcess("cheater", "worker", CHEATER, free_port(), home / "logs" / "cheater.log"))
+    nodes += [NodeProcess(f"verifier-{i}", "verifier", idx, free_port(), home / "logs" / f"verifier-{i}.log")
+              for i, idx in enumerate(VERIFIERS, start=1)]
+    nodes.append(NodeProcess("aggregator", "aggregator", AGGREGATOR, free_port(), home / "logs" / "aggregator.log"))
+    return nodes
+
+
+def start_node(node: NodeProcess, home: Path, job_id: int) -> None:
+    args = [sys.executable, "-m", "node.cli", "node", "run", "--role", node.role, "--job", str(job_id),
+            "--home", str(home), "--dev-account", str(node.dev_index), "--port", str(node.port),
+            "--data-dir", str(home / "nodes" / node.name), "--poll-interval", "0.25", "--auto-stake", "1"]
+    if node.name == "cheater":
+        args += ["--cheat", "skip-training"]
+    node.log.parent.mkdir(parents=True, exist_ok=True)
+    with open(node.log, "wb") as log:
+        node.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def stop_nodes(nodes: list[NodeProcess], timeout_s: float = 10.0) -> None:
+    for node in nodes:
+        if node.process and node.process.poll() is None:
+            node.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    for node in nodes:
+        if node.process:
+            try:
+                node.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                node.process.kill()
+
+
+def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from . import devnet
+    from .demo_report import build_report, check_outcome, print_report
+
+    started = time.monotonic()
+    home = Path(home) if home else Path(tempfile.mkdtemp(prefix="gradchain-demo-"))
+    console.print(f"[bold]gradchain demo[/bold]: files in {home}")
+    deployment = devnet.up(home, port=free_port(), block_time=BLOCK_TIME_S)
+    nodes: list[NodeProcess] = []
+    try:
+        w3 = connect(deployment.rpc_url)
+        ledger = Ledger(w3, deployment.address)
+        from prover.presets import digits_spec
+
+        spec = digits_spec()
+        job = create_job(ledger, dev_account(OWNER), spec, DEMO_TERMS, 20 * WEI_PER_ETH, home=home)
+        console.print(f"devnet {deployment.rpc_url}, ledger {deployment.address}; job {job['job_id']} "
+                      f"escrows 20 ETH, genesis head {job['genesis_head'][:18]}…")
+        nodes = plan_nodes(home)
+        for node in nodes:
+            start_node(node, home, job["job_id"])
+        console.print("started " + ", ".join(f"{n.name} ({n.address[:8]}…, :{n.port})" for n in nodes))
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=console, transient=False) as progress:
+            task = progress.add_task("rounds finalized", total=rounds)
+            deadline = time.monotonic() + timeout_s
+            while True:
+                current = ledger.call("getJob", job["job_id"])[4]
+                progress.update(task, completed=min(current, rounds))
+                if current >= rounds:
+                    break
+                dead = [n.name for n in nodes if n.process.poll() is not None]
+                if dead:
+                    console.print(f"[red]node(s) exited early: {', '.join(dead)}; see {home / 'logs'}[/red]")
+                    return 1
+                if time.monotonic() > deadline:
+                    console.print(f"[red]only {current} of {rounds} rounds within {timeout_s:.0f}s; "
+                                  f"see {home / 'logs'}[/red]")
+                    return 1
+                time.sleep(0.5)
+        aggregator = next(n for n in nodes if n.role == "aggregator")
+        report = build_report(ledger, deployment.block, job["job_id"], spec, aggregator.url,
+                              {n.address: n.name for n in nodes}, rounds)
+        stop_nodes(nodes)
+        print_report(console, report)
+        failures = check_outcome(report, cheater=dev_account(CHEATER).address,
+                                 honest=[dev_account(i).address for i in HONEST_WORKERS])
+        elapsed = time.monotonic() - started
+        if failures:
+            for failure in failures:
+                console.print(f"[red]FAILED: {failure}[/red]")
+            return 1
+        console.print(f"[green]demo passed in {elapsed:.0f} s: accuracy rose, the cheater was slashed, "
+                      "honest workers were paid[/green]")
+        return 0
+    finally:
+        stop_nodes(nodes)
+        devnet.down(home)

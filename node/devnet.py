@@ -1,0 +1,127 @@
+"""A local dev chain that outlives the command that started it: anvil with a state file, plus the ledger."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .chain.anvil import Anvil
+from .chain.client import connect, deploy_ledger
+from .chain.devaccounts import dev_account
+from .chain.errors import ChainError
+from .config import Deployment, deployment_path
+
+DEFAULT_UNBONDING_DELAY_BLOCKS = 20
+
+
+@dataclass(frozen=True)
+class DevnetPaths:
+    home: Path
+
+    @property
+    def dir(self) -> Path:
+        return self.home / "devnet"
+
+    @property
+    def state(self) -> Path:
+        return self.dir / "anvil-state.json"
+
+    @property
+    def pid(self) -> Path:
+        return self.dir / "anvil.pid"
+
+    @property
+    def log(self) -> Path:
+        return self.dir / "anvil.log"
+
+    @property
+    def meta(self) -> Path:
+        return self.dir / "devnet.json"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child still answers kill(0); treat it as gone.
+    try:
+        return Path(f"/proc/{pid}/status").read_text().find("State:\tZ") < 0
+    except OSError:
+        return True
+
+
+def running_pid(paths: DevnetPaths) -> int | None:
+    if not paths.pid.is_file():
+        return None
+    pid = int(paths.pid.read_text().strip() or 0)
+    return pid if pid and _alive(pid) else None
+
+
+def up(home: Path, port: int = 8545, block_time: float | None = 0.5,
+       unbonding_delay_blocks: int = DEFAULT_UNBONDING_DELAY_BLOCKS) -> Deployment:
+    """Start anvil (resuming its state file if there is one) and deploy the ledger unless already deployed."""
+    paths = DevnetPaths(home)
+    paths.dir.mkdir(parents=True, exist_ok=True)
+    if running_pid(paths) is not None:
+        raise ChainError(f"a devnet is already running (pid {running_pid(paths)}); `gradchain devnet down` first")
+    chain = Anvil(log_path=paths.log, port=port, block_time=block_time, state_path=paths.state)
+    url = chain.start()
+    paths.pid.write_text(str(chain.process.pid))
+    paths.meta.write_text(json.dumps({"rpc_url": url, "port": chain.port, "block_time": block_time}))
+    w3 = connect(url)
+    existing = _existing_deployment(home, w3)
+    if existing is not None:
+        return existing
+    ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks)
+    deployment = Deployment(chain_id=w3.eth.chain_id, address=ledger.address, block=receipt["blockNumber"],
+                            rpc_url=url)
+    deployment.save(deployment_path(home))
+    return deployment
+
+
+def _existing_deployment(home: Path, w3) -> Deployment | None:
+    path = deployment_path(home)
+    if not path.is_file():
+        return None
+    deployment = Deployment.load(path)
+    if w3.eth.get_code(deployment.address) in (b"", None) or deployment.chain_id != w3.eth.chain_id:
+        return None  # a stale file from a chain whose state is gone
+    return deployment
+
+
+def down(home: Path, timeout_s: float = 15.0) -> bool:
+    """SIGTERM anvil (it writes its state file on the way out). Returns False if none was running."""
+    paths = DevnetPaths(home)
+    pid = running_pid(paths)
+    if pid is None:
+        return False
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(pid):
+        os.killpg(pid, signal.SIGKILL)
+    paths.pid.unlink(missing_ok=True)
+    return True
+
+
+def status(home: Path) -> dict:
+    paths = DevnetPaths(home)
+    pid = running_pid(paths)
+    result: dict = {"running": pid is not None, "pid": pid, "state_file": str(paths.state)}
+    if deployment_path(home).is_file():
+        deployment = Deployment.load(deployment_path(home))
+        result.update(ledger=deployment.address, rpc_url=deployment.rpc_url, chain_id=deployment.chain_id,
+                      deployed_block=deployment.block)
+        if pid is not None:
+            try:
+                result["block"] = connect(deployment.rpc_url).eth.block_number
+            except ChainError as exc:
+                result["error"] = str(exc)
+    return result

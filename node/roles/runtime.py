@@ -1,0 +1,165 @@
+"""What every role shares: chain, state, outbox, event follower, artifact store and server, the job's spec."""
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eth_account.signers.local import LocalAccount
+
+from ..api.app import create_app
+from ..api.context import NodeContext
+from ..api.server import BackgroundServer
+from ..artifact_store import ArtifactStore
+from ..chain.errors import ChainError
+from ..fetch import HttpFetcher
+from ..follower import EventFollower
+from ..jobs import load_spec_for_job
+from ..outbox import Outbox
+from ..state import NodeState
+from ..wallet.session import open_ledger
+
+
+@dataclass
+class NodeOptions:
+    role: str
+    job_id: int
+    spec_file: Path
+    data_dir: Path  # this node's own files: node.db, artifacts/
+    home: Path
+    account: LocalAccount
+    rpc_url: str | None = None
+    deployment_file: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    public_url: str | None = None  # what claims advertise; defaults to http://host:port
+    confirmations: int = 0
+    poll_interval_s: float = 0.3
+    keep_every: int = 2  # the worker stores every m-th checkpoint and regenerates the rest on request
+    auto_stake_wei: int = 0  # stake this much at start if the active stake is below the job's minimum
+    cheat: str | None = None  # demo and tests only: a dishonest worker strategy
+    extra: dict = field(default_factory=dict)
+
+
+class Runtime:
+    def __init__(self, options: NodeOptions):
+        self.options = options
+        session = open_ledger(options.home, options.rpc_url, options.deployment_file)
+        self.ledger, self.deployment = session.ledger, session.deployment
+        self.account = options.account
+        self.address = options.account.address
+        self.job_id = options.job_id
+        self.spec = load_spec_for_job(self.ledger, options.job_id, options.spec_file)
+        self.spec_hash = self.spec.spec_hash()
+        self.state = NodeState(options.data_dir / "node.db")
+        self.store = ArtifactStore(options.data_dir / "artifacts")
+        self.outbox = Outbox(self.state, self.ledger, self.account)
+        self.follower = EventFollower(self.state, self.ledger, self.deployment.block, options.confirmations)
+        self.stopping = threading.Event()
+        self.status: dict = {}
+        self.context = NodeContext(role=options.role, address=self.address, chain_id=self.deployment.chain_id,
+                                   ledger_address=self.ledger.address, store=self.store, state=self.state,
+                                   extra_status=lambda: self.status)
+        self.server = BackgroundServer(create_app(self.context), options.host, options.port)
+        self.public_url = options.public_url or self.server.url
+        self._fetchers: dict[str, HttpFetcher] = {}
+
+    # -- job facts -----------------------------------------------------------------------------------------
+    def job(self) -> dict:
+        owner, params, escrow, reserved, round_, round_start, head, open_claims, pending = \
+            self.ledger.call("getJob", self.job_id)
+        return {"params": params, "round": round_, "round_start": round_start, "head": head,
+                "open_claims": open_claims, "pending_proposal": pending, "quorum": params[4],
+                "max_votes": params[5], "submit_window": params[6], "verify_window": params[7],
+                "min_worker_stake": params[8], "min_verifier_stake": params[9]}
+
+    def block(self) -> int:
+        return self.ledger.w3.eth.block_number
+
+    # -- checkpoints -----------------------------------------------------------------------------------------
+    def keep_checkpoint(self, checkpoint_id: bytes, tensors) -> None:
+        from prover.checkpoint import checkpoint_to_bytes
+
+        if not self.store.has(checkpoint_id):
+            self.store.put("checkpoint", checkpoint_to_bytes(tensors, checkpoint_id), expected_id=checkpoint_id)
+
+    def local_checkpoint(self, checkpoint_id: bytes):
+        from prover.checkpoint import checkpoint_from_bytes
+
+        if not self.store.has(checkpoint_id):
+            return None
+        data, _ = self.store.get(checkpoint_id)
+        return checkpoint_from_bytes(data, checkpoint_id)
+
+    def fetcher(self, base_url: str) -> HttpFetcher:
+        if base_url not in self._fetchers:
+            self._fetchers[base_url] = HttpFetcher(base_url)
+        return self._fetchers[base_url]
+
+    def checkpoint(self, checkpoint_id: bytes, artifact_uri: str):
+        """A checkpoint from the local store, else fetched from `artifact_uri` (checked) and kept."""
+        from prover.checkpoint import checkpoint_from_bytes
+
+        local = self.local_checkpoint(checkpoint_id)
+        if local is not None:
+            return local
+        data = self.fetcher(artifact_uri).fetch(checkpoint_id)
+        self.store.put("checkpoint", data, expected_id=checkpoint_id)
+        return checkpoint_from_bytes(data, checkpoint_id)
+
+    def head_tensors(self, head: bytes, round_: int):
+        """The tensors of round `round_`'s head: local, genesis, or rebuilt from the previous round's results."""
+        from prover.checkpoint import checkpoint_id
+        from prover.state import genesis
+
+        local = self.local_checkpoint(head)
+        if local is not None:
+            return local
+        if round_ == 0:
+            tensors = genesis(self.spec)
+        else:
+            from ..heads import round_mean
+
+            _, tensors = round_mean(self, self.job_id, round_ - 1)
+        if checkpoint_id(tensors) != head:
+            raise ChainError(f"could not rebuild head 0x{head.hex()} of round {round_} from the chain's history")
+        self.keep_checkpoint(head, tensors)
+        return tensors
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    def ensure_stake(self, role_id: int, minimum: int) -> None:
+        active = self.ledger.call("stakeOf", self.address, role_id)[0]
+        if active >= minimum:
+            return
+        if self.options.auto_stake_wei <= 0:
+            raise ChainError(f"{self.address} has {active} wei staked as {self.options.role}, the job needs "
+                             f"{minimum}: stake with `gradchain wallet stake --role {self.options.role}` "
+                             "or pass --auto-stake ETH")
+        self.outbox.submit(f"stake:{self.options.role}:{self.block()}", "stake", role_id,
+                           value=max(self.options.auto_stake_wei, minimum - active))
+
+    def run(self, tick, on_start=None) -> None:
+        """Serve HTTP, settle the outbox, then follow the chain and call `tick()` until SIGTERM/SIGINT."""
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self.stopping.set())
+        self.server.start()
+        self.outbox.reconcile()
+        if on_start:
+            on_start()
+        backoff = self.options.poll_interval_s
+        while not self.stopping.is_set():
+            try:
+                self.follower.poll()
+                tick()
+                backoff = self.options.poll_interval_s
+            except ChainError as exc:
+                # The chain may be restarting: keep the state, wait, reconnect on the next request.
+                self.state.log("chain-error", error=str(exc))
+                backoff = min(backoff * 2, 5.0)
+            except OSError as exc:
+                self.state.log("io-error", error=str(exc))
+                backoff = min(backoff * 2, 5.0)
+            self.stopping.wait(backoff)
+        self.server.stop()

@@ -1,0 +1,106 @@
+"""Verifier: for each new claim, wait for its seed, replay a sample with verifier/, vote; check heads too."""
+from __future__ import annotations
+
+import json
+import time
+
+from ..chain.errors import ContractRevert
+from ..heads import accepted_claims_synced, round_mean
+from .aggregator import finalize_due_claims
+from .runtime import Runtime
+
+VERIFIER_ROLE = 2
+PENDING = 1
+
+
+class Verifier:
+    def __init__(self, rt: Runtime):
+        self.rt = rt
+        self.claims_checked = 0
+        self.verify_seconds = 0.0
+
+    def start(self) -> None:
+        self.rt.ensure_stake(VERIFIER_ROLE, self.rt.job()["min_verifier_stake"])
+
+    def tick(self) -> None:
+        rt = self.rt
+        block = rt.block()
+        for claim in rt.state.rows("select * from claims where job_id = ? and status = 'Pending' and worker != ? "
+                                   "order by claim_id", (rt.job_id, rt.address)):
+            self._vote_on_claim(claim, block)
+        finalize_due_claims(rt, block)
+        job = rt.job()
+        if job["pending_proposal"]:
+            self._vote_on_head(job["pending_proposal"], block)
+        rt.status.update(round=job["round"], claims_checked=self.claims_checked,
+                         seconds_verifying=round(self.verify_seconds, 3), updated_at=time.time())
+
+    # -- claims ----------------------------------------------------------------------------------------------
+    def _vote_on_claim(self, claim: dict, block: int) -> None:
+        rt = self.rt
+        key = f"vote:{claim['claim_id']}"
+        if rt.outbox.status(key) is not None:
+            rt.outbox.settle(key)
+            return
+        view = rt.ledger.call("getClaim", claim["claim_id"])
+        seed_block, deadline, status = view[7], view[8], view[9]
+        if status != PENDING or block <= seed_block or block > deadline:
+            return
+        seed = rt.ledger.call("claimSeed", claim["claim_id"])
+        decided = rt.state.one("select * from verdicts where kind = 'claim' and subject_id = ?", (claim["claim_id"],))
+        if decided is None or decided["decision"] == "abstain":
+            decided = self._decide(claim, seed)
+        if decided["decision"] == "abstain":
+            return  # no vote rather than a wrong one; tried again next tick while the window is open
+        try:
+            rt.outbox.submit(key, "attest", claim["claim_id"], decided["decision"] == "approve", seed)
+        except ContractRevert as exc:
+            rt.state.log("vote-refused", claim=claim["claim_id"], error=str(exc))
+
+    def _decide(self, claim: dict, seed: bytes) -> dict:
+        """Run verifier/ on the claim and record the verdict (and its reason) before any vote is sent."""
+        from verifier.verify import ClaimUnderTest, verify_claim
+
+        rt = self.rt
+        started = time.perf_counter()
+        fetch = rt.fetcher(claim["artifact_uri"]) if claim["artifact_uri"].startswith("http") else None
+        subject = ClaimUnderTest(claim_id=claim["claim_id"], worker=claim["worker"], round=claim["round"],
+                                 base=_b32(claim["base"]), result=_b32(claim["result"]),
+                                 transcript_root=_b32(claim["transcript_root"]), steps=claim["steps"])
+        verdict = verify_claim(rt.spec, subject, _b32(claim["base"]), seed, rt.address, fetch)
+        self.verify_seconds += time.perf_counter() - started
+        self.claims_checked += 1
+        row = {"kind": "claim", "subject_id": claim["claim_id"], "decision": verdict.decision,
+               "reason": json.dumps(verdict.reason, default=str), "decided_at": time.time()}
+        rt.state.upsert("verdicts", row)
+        rt.state.log("verdict", claim=claim["claim_id"], decision=verdict.decision)
+        return row
+
+    # -- heads -----------------------------------------------------------------------------------------------
+    def _vote_on_head(self, proposal_id: int, block: int) -> None:
+        rt = self.rt
+        key = f"head-vote:{proposal_id}"
+        if rt.outbox.status(key) is not None:
+            rt.outbox.settle(key)
+            return
+        p = rt.ledger.call("getProposal", proposal_id)
+        round_, new_head, deadline, status = p[1], p[4], p[6], p[7]
+        if status != PENDING or block > deadline:
+            return
+        if not accepted_claims_synced(rt, round_):
+            return
+        head, _ = round_mean(rt, rt.job_id, round_)
+        approve = head == new_head
+        rt.state.upsert("verdicts", {"kind": "head", "subject_id": proposal_id,
+                                     "decision": "approve" if approve else "reject",
+                                     "reason": json.dumps({"recomputed": "0x" + head.hex(),
+                                                           "proposed": "0x" + new_head.hex()}),
+                                     "decided_at": time.time()})
+        try:
+            rt.outbox.submit(key, "attestHead", proposal_id, approve)
+        except ContractRevert as exc:
+            rt.state.log("head-vote-refused", proposal=proposal_id, error=str(exc))
+
+
+def _b32(hex_value: str) -> bytes:
+    return bytes.fromhex(hex_value[2:] if hex_value.startswith("0x") else hex_value)

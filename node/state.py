@@ -1,0 +1,89 @@
+"""A node's local state in SQLite (sqlite-utils): what it has seen on chain, decided, and means to send.
+
+The chain is the truth; these tables are a cache of its events plus the node's own work (verdicts, outbox).
+Every write is an upsert keyed by on-chain ids, so replaying a block range after a crash changes nothing.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+CURSOR_KEY = "last_block"
+
+TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
+    "meta": ({"key": str, "value": str}, "key"),
+    "jobs": ({"job_id": int, "owner": str, "spec_hash": str, "genesis_head": str, "head": str, "round": int,
+              "escrow": str, "created_block": int}, "job_id"),
+    "rounds": ({"job_id": int, "round": int, "head": str, "start_block": int}, ("job_id", "round")),
+    "claims": ({"claim_id": int, "job_id": int, "round": int, "worker": str, "base": str, "result": str,
+                "transcript_root": str, "steps": int, "artifact_uri": str, "submit_block": int, "status": str,
+                "approvals": int, "rejections": int}, "claim_id"),
+    "votes": ({"claim_id": int, "verifier": str, "approve": int, "block": int}, ("claim_id", "verifier")),
+    "proposals": ({"proposal_id": int, "job_id": int, "round": int, "new_head": str, "proposer": str,
+                   "status": str, "block": int}, "proposal_id"),
+    "head_votes": ({"proposal_id": int, "verifier": str, "approve": int}, ("proposal_id", "verifier")),
+    "verdicts": ({"kind": str, "subject_id": int, "decision": str, "reason": str, "decided_at": float},
+                 ("kind", "subject_id")),
+    "outbox": ({"key": str, "function": str, "sender": str, "nonce": int, "tx_hash": str, "raw": str,
+                "status": str, "error": str, "created_at": float, "updated_at": float}, "key"),
+    "artifacts": ({"id": str, "kind": str, "size": int, "created_at": float, "job_id": int, "round": int},
+                  "id"),
+    "events": ({"block": int, "log_index": int, "name": str, "args": str, "tx_hash": str},
+               ("block", "log_index")),
+    "work_log": ({"at": float, "event": str, "detail": str}, "at"),
+}
+
+
+class NodeState:
+    """The node's SQLite database (one file per node)."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # One connection shared with the HTTP server's threads (SQLite itself serializes access).
+        self.db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False))
+        # WAL lets the HTTP server read while the role loop writes.
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        for name, (columns, pk) in TABLES.items():
+            if not self.db[name].exists():
+                self.db[name].create(columns, pk=pk)
+        self.db["claims"].create_index(["job_id", "round"], if_not_exists=True)
+        self.db["outbox"].create_index(["status"], if_not_exists=True)
+
+    # -- cursor --------------------------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        try:
+            return self.db["meta"].get(key)["value"]
+        except sqlite_utils.db.NotFoundError:
+            return default
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self.db["meta"].upsert({"key": key, "value": str(value)}, pk="key")
+
+    def last_block(self, default: int) -> int:
+        return int(self.get_meta(CURSOR_KEY, str(default)))
+
+    # -- generic helpers -------------------------------------------------------------------------------------
+    def upsert(self, table: str, row: dict) -> None:
+        self.db[table].upsert(row, pk=TABLES[table][1], alter=False)
+
+    def rows(self, sql: str, params: tuple | dict = ()) -> list[dict]:
+        return [dict(r) for r in self.db.query(sql, params)]
+
+    def one(self, sql: str, params: tuple | dict = ()) -> dict | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def log(self, event: str, **detail: Any) -> None:
+        self.db["work_log"].insert({"at": time.time(), "event": event, "detail": json.dumps(detail, default=str)},
+                                   replace=True)
+
+    def transaction(self):
+        """`with state.transaction():` groups writes (the cursor moves with the rows it covers)."""
+        return self.db.conn

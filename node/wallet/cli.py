@@ -1,0 +1,414 @@
+"""`gradchain wallet ...`: keystores, balances, staking and reward withdrawals.
+
+Every failure a user can cause (wrong password, missing wallet, a revert) ends as one line on stderr and
+exit code 1, never a traceback. Chain commands take --rpc, --deployment and --home.
+"""
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from node.config import PASSWORD_ENV, DeploymentMissing, gradchain_home, wallet_dir
+
+from .amounts import format_eth, parse_eth
+from .keystore import (
+    WalletError,
+    create_wallet,
+    import_keystore,
+    list_wallets,
+    load_account,
+    open_keystore,
+    wallet_address,
+)
+from .password import resolve_password
+
+wallet_app = typer.Typer(
+    help="Keystores, balances, staking and reward withdrawals.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+HomeOpt = Annotated[Optional[Path], typer.Option("--home", help="gradchain home (default $GRADCHAIN_HOME or ~/.gradchain)")]
+PasswordFileOpt = Annotated[
+    Optional[Path],
+    typer.Option("--password-file", help=f"read the keystore password from this file's first line "
+                                         f"(else ${PASSWORD_ENV}, else a hidden prompt)"),
+]
+WalletOpt = Annotated[Optional[str], typer.Option("--wallet", "-w", help="wallet name (default: the only wallet)")]
+RpcOpt = Annotated[Optional[str], typer.Option("--rpc", help="JSON-RPC URL (default: the deployment file's)")]
+DeploymentOpt = Annotated[
+    Optional[Path], typer.Option("--deployment", help="deployment file (default HOME/deployment.json)")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output on stdout")]
+RoleOpt = Annotated[str, typer.Option("--role", help="worker or verifier")]
+AmountOpt = Annotated[str, typer.Option("--amount", help="amount in ETH, e.g. 0.5")]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def user_errors(command: Callable) -> Callable:
+    """Turn the errors a user can cause into one readable line and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from node.chain.artifacts import ArtifactMissing
+        from node.chain.errors import ChainError
+
+        from node.chain.errors import ContractRevert
+
+        from .actions import explain
+
+        try:
+            return command(*args, **kwargs)
+        except ContractRevert as exc:
+            _fail(f"{explain(exc)}; nothing was changed")
+        except (WalletError, ChainError, DeploymentMissing, ArtifactMissing, ValueError) as exc:
+            _fail(str(exc))
+        except (KeyboardInterrupt, EOFError):
+            _fail("interrupted; nothing was changed")
+
+    return wrapper
+
+
+def _home(home: Path | None) -> Path:
+    return gradchain_home(home)
+
+
+def _pick_wallet(home: Path, name: str | None, how: str = "--wallet NAME") -> str:
+    if name:
+        return name
+    wallets = list_wallets(home)
+    if len(wallets) == 1:
+        return wallets[0].name
+    if not wallets:
+        raise WalletError(f"no wallets in {wallet_dir(home)}: create one with `gradchain wallet new NAME`")
+    names = ", ".join(w.name for w in wallets)
+    raise WalletError(f"several wallets in {wallet_dir(home)} ({names}): choose one with {how}")
+
+
+def _unlock(home: Path, name: str, password_file: Path | None):
+    return load_account(home, name, resolve_password(name, password_file))
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2))
+
+
+# -- keystores ---------------------------------------------------------------------------------------------
+
+@wallet_app.command("new")
+@user_errors
+def new(
+    name: Annotated[str, typer.Argument(help="wallet name (also its keystore file name)")],
+    home: HomeOpt = None,
+    password_file: PasswordFileOpt = None,
+) -> None:
+    """Create a wallet with a fresh random key, encrypted with a password you choose."""
+    h = _home(home)
+    password = resolve_password(name, password_file, confirm=True)
+    info = create_wallet(h, name, password)
+    typer.echo(f"created wallet {info.name}: {info.address}")
+    typer.echo(f"keystore: {info.path} (encrypted; back it up and remember the password: it cannot be recovered)")
+
+
+@wallet_app.command("import")
+@user_errors
+def import_(
+    name: Annotated[str, typer.Argument(help="name for the imported wallet")],
+    keystore: Annotated[
+        Optional[Path], typer.Option("--keystore", help="import an existing V3 keystore file (cast, geth, MetaMask)")
+    ] = None,
+    anvil_index: Annotated[
+        Optional[int], typer.Option("--anvil-index", help="import anvil dev account N (PUBLIC key: local testing only)")
+    ] = None,
+    home: HomeOpt = None,
+    password_file: PasswordFileOpt = None,
+) -> None:
+    """Import a private key (typed at a hidden prompt, or piped on stdin), a keystore file, or a dev account.
+
+    The key is never a command-line argument: that would land in shell history and the process list.
+    """
+    h = _home(home)
+    if keystore is not None and anvil_index is not None:
+        raise WalletError("choose one of --keystore and --anvil-index")
+    if keystore is not None:
+        info = import_keystore(h, name, keystore, resolve_password(name, password_file))
+        typer.echo(f"imported keystore {keystore} as wallet {info.name}: {info.address}")
+        return
+    if anvil_index is not None:
+        from node.chain.devaccounts import dev_account
+
+        key = bytes(dev_account(anvil_index).key)
+        typer.echo(
+            f"WARNING: anvil dev account {anvil_index} has a PUBLIC, well-known private key. "
+            "Use it for local testing only; anything sent to it on a real chain will be stolen.",
+            err=True,
+        )
+    else:
+        key = _read_private_key()
+    info = create_wallet(h, name, resolve_password(name, password_file, confirm=True), private_key=key)
+    typer.echo(f"imported wallet {info.name}: {info.address}")
+
+
+def _read_private_key() -> str:
+    if sys.stdin.isatty():
+        text = getpass.getpass("Private key (hex, hidden): ")
+    else:
+        text = sys.stdin.readline()
+    text = text.strip()
+    if not text:
+        raise WalletError("no private key given: type it at the prompt or pipe it on stdin")
+    body = text[2:] if text.lower().startswith("0x") else text
+    if len(body) != 64 or any(c not in "0123456789abcdefABCDEF" for c in body):
+        raise WalletError("a private key is 32 bytes written as 64 hex digits (optionally 0x-prefixed)")
+    return "0x" + body
+
+
+@wallet_app.command("list")
+@user_errors
+def list_(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """List wallets and their addresses (no password needed)."""
+    h = _home(home)
+    wallets = list_wallets(h)
+    if as_json:
+        _print_json([{"name": w.name, "address": w.address, "path": str(w.path)} for w in wallets])
+        return
+    if not wallets:
+        typer.echo(f"no wallets in {wallet_dir(h)}")
+        return
+    for w in wallets:
+        typer.echo(f"{w.name}\t{w.address or '(address not stored: run `wallet address` to unlock)'}")
+
+
+@wallet_app.command("address")
+@user_errors
+def address(
+    name: Annotated[Optional[str], typer.Argument(help="wallet name (default: the only wallet)")] = None,
+    home: HomeOpt = None,
+    password_file: PasswordFileOpt = None,
+) -> None:
+    """Print a wallet's address (unlocks it only when the keystore does not store the address)."""
+    h = _home(home)
+    name = _pick_wallet(h, name, "`wallet address NAME`")
+    found = wallet_address(h, name)
+    if found is None:
+        found = _unlock(h, name, password_file).address
+    typer.echo(found)
+
+
+# -- chain -------------------------------------------------------------------------------------------------
+
+def _session(home: Path, rpc: str | None, deployment: Path | None):
+    from .session import open_ledger
+
+    return open_ledger(home, rpc, deployment)
+
+
+def _addresses(home: Path, names: list[str], address_opt: list[str]) -> list[tuple[str, str]]:
+    """(label, address) for the named wallets and raw addresses; every wallet when neither is given."""
+    from web3 import Web3
+
+    pairs = []
+    for raw in address_opt:
+        if not Web3.is_address(raw):
+            raise WalletError(f"{raw!r} is not an Ethereum address")
+        pairs.append((raw, Web3.to_checksum_address(raw)))
+    for name in names:
+        found = wallet_address(home, name)
+        if found is None:
+            raise WalletError(f"wallet {name!r} does not store its address: run `gradchain wallet address {name}` "
+                              "or pass --address 0x...")
+        pairs.append((name, found))
+    if not pairs:
+        wallets = list_wallets(home)
+        if not wallets:
+            raise WalletError(f"no wallets in {wallet_dir(home)}: create one with `gradchain wallet new NAME` "
+                              "or pass --address 0x...")
+        pairs = [(w.name, w.address) for w in wallets if w.address]
+    return pairs
+
+
+@wallet_app.command("balance")
+@user_errors
+def balance(
+    names: Annotated[Optional[list[str]], typer.Argument(help="wallet names (default: every wallet)")] = None,
+    address_opt: Annotated[Optional[list[str]], typer.Option("--address", help="any address (repeatable)")] = None,
+    home: HomeOpt = None,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """ETH, stakes, unbonding, claimable credit and pending rewards, per address (no password needed)."""
+    from .balance import read_balance
+
+    h = _home(home)
+    session = _session(h, rpc, deployment)
+    rows = [(label, read_balance(session.ledger, addr, session.deployment.block))
+            for label, addr in _addresses(h, names or [], address_opt or [])]
+    if as_json:
+        _print_json([{"wallet": label, **b.to_json()} for label, b in rows])
+        return
+    for label, b in rows:
+        typer.echo(f"{label + '  ' if label != b.address else ''}{b.address}  (block {b.block})")
+        typer.echo(f"  wallet ETH      {format_eth(b.eth_wei)}")
+        for st in b.stakes:
+            line = f"  staked {st.role:<8} {format_eth(st.active_wei)}"
+            if st.open_locks:
+                line += f"  (locked by {st.open_locks} open claim(s)/vote(s))"
+            typer.echo(line)
+            if st.unbonding_wei:
+                when = "unlocked: withdraw it with `wallet unstake --finish`" if b.block >= st.unlock_block \
+                    else f"unlocks at block {st.unlock_block}, {st.unlock_block - b.block} blocks from now"
+                typer.echo(f"    unbonding      {format_eth(st.unbonding_wei)}  ({when})")
+        typer.echo(f"  claimable       {format_eth(b.claimable_wei)}"
+                   + (f"  ({b.zero_reason})" if b.zero_reason else "  (run `gradchain wallet withdraw`)"))
+        typer.echo(f"  pending         {format_eth(b.pending_wei)}"
+                   + (f"  ({len(b.pending)} claim(s) not yet finalized)" if b.pending else ""))
+        for p in b.pending:
+            what = "reward" if p.role == "worker" else "fee if on the winning side"
+            typer.echo(f"    claim {p.claim_id} (job {p.job_id}): {format_eth(p.reward_wei)} {what}, "
+                       f"voting ends at block {p.deadline}")
+
+
+def _existing_wallet(home: Path, wallet: str | None) -> str:
+    """The wallet to sign with, checked to exist before anything touches the chain or asks for a password."""
+    name = _pick_wallet(home, wallet)
+    open_keystore(home, name)
+    return name
+
+
+def _report(result, as_json: bool, text: str) -> None:
+    if as_json:
+        _print_json(result.to_json())
+        return
+    typer.echo(text)
+    typer.echo(f"  tx {result.tx_hash} in block {result.block}, gas {result.gas_used} "
+               f"({format_eth(result.fee_wei)})")
+
+
+@wallet_app.command("stake")
+@user_errors
+def stake(
+    role: RoleOpt,
+    amount: AmountOpt,
+    wallet: WalletOpt = None,
+    home: HomeOpt = None,
+    password_file: PasswordFileOpt = None,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Bond ETH as worker or verifier stake (adds to an existing stake)."""
+    from .actions import stake as do_stake
+    from .session import role_id
+
+    h = _home(home)
+    rid, wei = role_id(role), parse_eth(amount)
+    name = _existing_wallet(h, wallet)
+    session = _session(h, rpc, deployment)
+    account = _unlock(h, name, password_file)
+    result = do_stake(session.ledger, account, rid, wei)
+    _report(result, as_json, f"staked {format_eth(result.amount_wei)} as {role}; "
+                             f"active {role} stake now {format_eth(result.detail['newActive'])}")
+
+
+@wallet_app.command("unstake")
+@user_errors
+def unstake(
+    role: RoleOpt,
+    amount: Annotated[Optional[str], typer.Option("--amount", help="ETH to start unbonding")] = None,
+    finish: Annotated[bool, typer.Option("--finish", help="pay out stake whose unbonding delay has passed")] = False,
+    wallet: WalletOpt = None,
+    home: HomeOpt = None,
+    password_file: PasswordFileOpt = None,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Unstake in two steps: `--amount ETH` starts unbonding; after the delay, `--finish` pays it out."""
+    from .actions import request_unstake, withdraw_stake
+    from .session import role_id
+
+    if (amount is None) == (not finish):
+        raise WalletError("give either --amount ETH (start unbonding) or --finish (pay out unbonded stake)")
+    h = _home(home)
+    rid = role_id(role)
+    wei = parse_eth(amount) if amount is not None else 0
+    name = _existing_wallet(h, wallet)
+    session = _session(h, rpc, deployment)
+    account = _unlock(h, name, password_file)
+    if finish:
+        result = withdraw_stake(session.ledger, account, rid)
+        _report(result, as_json, f"withdrew {format_eth(result.amount_wei)} of unbonded {role} stake")
+    else:
+        result = request_unstake(session.ledger, account, rid, wei)
+        _report(result, as_json,
+                f"unbonding {format_eth(result.detail['newUnbonding'])} of {role} stake until block "
+                f"{result.detail['unlockBlock']}; then run `gradchain wallet unstake --role {role} --finish`")
+
+
+@wallet_app.command("withdraw")
+@user_errors
+def withdraw(
+    wallet: WalletOpt = None,
+    home: HomeOpt = None,
+    password_file: PasswordFileOpt = None,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Withdraw all claimable credit (rewards, fees, slash shares); waits for the receipt."""
+    from .actions import withdraw_credit
+
+    h = _home(home)
+    name = _existing_wallet(h, wallet)
+    session = _session(h, rpc, deployment)
+    account = _unlock(h, name, password_file)
+    result = withdraw_credit(session.ledger, account, session.deployment.block)
+    _report(result, as_json, f"withdrew {format_eth(result.amount_wei)} to {result.address}")
+
+
+@wallet_app.command("history")
+@user_errors
+def history(
+    name: Annotated[Optional[str], typer.Argument(help="wallet name (default: the only wallet)")] = None,
+    address_opt: Annotated[Optional[str], typer.Option("--address", help="any address instead of a wallet")] = None,
+    home: HomeOpt = None,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Stakes, claims, rewards, fees, slashes and withdrawals of an address, from chain events."""
+    from .history import address_history
+
+    h = _home(home)
+    if address_opt:
+        ((_, addr),) = _addresses(h, [], [address_opt])
+    else:
+        ((_, addr),) = _addresses(h, [_pick_wallet(h, name, "`wallet history NAME`")], [])
+    session = _session(h, rpc, deployment)
+    entries = address_history(session.ledger, addr, session.deployment.block)
+    if as_json:
+        _print_json({"address": addr, "entries": [e.to_json() for e in entries]})
+        return
+    if not entries:
+        typer.echo(f"no ledger activity for {addr}")
+        return
+    typer.echo(f"history of {addr}")
+    for e in entries:
+        where = " ".join(part for part in (
+            f"role={e.role}" if e.role else "",
+            f"claim={e.claim_id}" if e.claim_id is not None else "",
+            f"job={e.job_id}" if e.job_id is not None else "",
+            e.detail,
+        ) if part)
+        typer.echo(f"  block {e.block:>6}  {e.kind:<17} {format_eth(e.amount_wei):>24}  {where}  tx {e.tx_hash}")

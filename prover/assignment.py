@@ -1,0 +1,40 @@
+"""Data assignment: which training examples step t of worker w in round r uses (PROTOCOL.md §3).
+
+A pure function of (specHash, round, worker, step): a worker cannot choose or reorder its data, and anyone
+recomputes the batch without any RNG state. `step` is the step's index within the claim, 0..H-1.
+
+Derivation: BLAKE3 in extendable-output mode over
+    "gradchain/batch/v1" || specHash (32 B) || round (u64 BE) || worker address (20 B) || step (u64 BE),
+read as batch_size unsigned 64-bit big-endian words, each taken modulo n_train. Sampling is with replacement;
+the modulo bias is below n_train / 2**64, i.e. under 1e-12 for any data set here.
+"""
+
+from __future__ import annotations
+
+import blake3
+
+DOMAIN = b"gradchain/batch/v1"
+
+
+def worker_bytes(worker: str) -> bytes:
+    """The 20 address bytes of a 0x-prefixed hex address, in any letter case (checksum not required)."""
+    if not isinstance(worker, str) or len(worker) != 42 or worker[:2].lower() != "0x":
+        raise ValueError(f"worker must be a 0x-prefixed 20-byte hex address, got {worker!r}")
+    try:
+        return bytes.fromhex(worker[2:])
+    except ValueError:
+        raise ValueError(f"worker address is not hex: {worker!r}") from None
+
+
+def batch_indices(spec_hash: bytes, round: int, worker: str, step: int, n_train: int,
+                  batch_size: int) -> list[int]:
+    """The training-example indices (each in [0, n_train)) of one step's batch."""
+    if len(spec_hash) != 32:
+        raise ValueError(f"spec_hash must be 32 bytes, got {len(spec_hash)}")
+    if not (0 <= round < 2**64 and 0 <= step < 2**64):
+        raise ValueError(f"round and step must fit in uint64, got round={round}, step={step}")
+    if n_train < 1 or batch_size < 1:
+        raise ValueError(f"n_train and batch_size must be >= 1, got {n_train}, {batch_size}")
+    seed = b"".join((DOMAIN, spec_hash, round.to_bytes(8, "big"), worker_bytes(worker), step.to_bytes(8, "big")))
+    stream = blake3.blake3(seed).digest(length=8 * batch_size)
+    return [int.from_bytes(stream[i:i + 8], "big") % n_train for i in range(0, 8 * batch_size, 8)]

@@ -1,0 +1,160 @@
+"""The proving loop: H steps from the head in S segments of k, a commitment per segment, and regeneration.
+
+Decided here:
+- boundary checkpoints are numbered b = 0..S (b = 0 is the head, b = S the result); the store keeps b = 0,
+  b = S and every b that is a multiple of keep_every (m), so a claim stores about S/m + 2 checkpoints;
+- commitments are computed off the critical path: at each boundary the training thread only takes a CPU
+  copy of the state (it changes in place as training goes on); one background thread hashes it with BLAKE3
+  and writes it to the store if kept, while training continues (bench/prover_overhead.py measures the cost);
+- a non-finite loss stops the claim (TrainingDiverged): a transcript only carries finite float32 losses;
+- regenerate() serves any boundary checkpoint: from the store, or by replaying run_segment from the nearest
+  earlier stored one, every replayed end id checked against the transcript.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from prover.checkpoint import CheckpointError, CheckpointMismatch, Tensors, checkpoint_id
+from prover.datasets import load_dataset
+from prover.determinism import configure_determinism
+from prover.spec import JobSpec
+from prover.state import build_training_state, genesis, state_tensors
+from prover.step import run_segment, run_steps
+from prover.store import CheckpointStore
+from prover.transcript import Segment, Transcript
+
+__all__ = ["ClaimProof", "TrainingDiverged", "genesis", "prove_claim", "regenerate", "kept_boundaries"]
+
+MAX_PENDING_COMMITS = 4  # snapshots waiting for the hashing thread before training waits (bounds memory)
+
+
+class TrainingDiverged(RuntimeError):
+    """A step produced a non-finite loss; such work cannot be claimed."""
+
+
+@dataclass(frozen=True)
+class ClaimProof:
+    """What a worker needs to submit and serve one claim."""
+
+    transcript: Transcript
+    result_id: bytes  # end_{S-1}: the claim's `result`
+    result_tensors: Tensors  # the result checkpoint (CPU)
+    stored_ids: tuple[bytes, ...]  # the boundary checkpoints put in the store, in order
+    train_seconds: float  # wall time of the whole loop, commitments included
+    commit_seconds: float  # time the background thread spent hashing and storing
+
+    @property
+    def root(self) -> bytes:
+        return self.transcript.root
+
+
+def kept_boundaries(n_segments: int, keep_every: int) -> list[int]:
+    """Boundary indices whose checkpoints are stored: 0, S, and every multiple of keep_every."""
+    if keep_every < 1:
+        raise ValueError(f"keep_every must be >= 1, got {keep_every}")
+    return sorted({0, n_segments, *range(0, n_segments + 1, keep_every)})
+
+
+class _Committer:
+    """Hashes (and, if kept, stores) boundary snapshots in order, on one background thread."""
+
+    def __init__(self, store: CheckpointStore):
+        self._store = store
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradchain-commit")
+        self._pending: deque[Future] = deque()
+        self.seconds = 0.0
+
+    def submit(self, tensors: Tensors, keep: bool) -> Future:
+        while len(self._pending) >= MAX_PENDING_COMMITS:
+            self._pending.popleft().result()
+        future = self._pool.submit(self._commit, tensors, keep)
+        self._pending.append(future)
+        return future
+
+    def _commit(self, tensors: Tensors, keep: bool) -> bytes:
+        t0 = time.perf_counter()
+        cid = checkpoint_id(tensors)
+        if keep:
+            self._store.put(cid, tensors)
+        self.seconds += time.perf_counter() - t0  # only this thread writes it
+        return cid
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def prove_claim(spec: JobSpec, head_tensors: Tensors, round: int, worker: str, store: CheckpointStore,
+                keep_every: int = 1, progress: Callable[[int, tuple[float, ...]], None] | None = None,
+                device: torch.device | str = "cpu") -> ClaimProof:
+    """Train the claim's H steps from the head and commit to every segment (PROTOCOL.md §3)."""
+    t_start = time.perf_counter()
+    configure_determinism()
+    spec_hash = spec.spec_hash()
+    k, n_segments = spec.checkpoint_every, spec.segments_per_claim
+    kept = set(kept_boundaries(n_segments, keep_every))
+    data = load_dataset(spec)
+    model, optimizer = build_training_state(spec, head_tensors, device)
+
+    committer = _Committer(store)
+    try:
+        # The head is copied too: the caller may keep using its tensors.
+        boundary_ids = [committer.submit({n: t.detach().clone() for n, t in head_tensors.items()}, 0 in kept)]
+        all_losses: list[tuple[float, ...]] = []
+        for j in range(n_segments):
+            losses = tuple(run_steps(spec, data, model, optimizer, spec_hash, round, worker, j * k, k, device))
+            bad = [i for i, x in enumerate(losses) if not math.isfinite(x)]
+            if bad:
+                raise TrainingDiverged(f"step {j * k + bad[0]} of round {round} gave loss {losses[bad[0]]}: "
+                                       "the spec's hyperparameters diverge")
+            snapshot = state_tensors(model, optimizer)
+            boundary_ids.append(committer.submit(snapshot, j + 1 in kept))
+            all_losses.append(losses)
+            if progress is not None:
+                progress(j, losses)
+        ids = [f.result() for f in boundary_ids]
+    finally:
+        committer.close()
+
+    segments = tuple(Segment(j, ids[j], ids[j + 1], all_losses[j]) for j in range(n_segments))
+    transcript = Transcript(spec_hash=spec_hash, round=round, worker=worker.lower(), checkpoint_every=k,
+                            segments=segments)
+    return ClaimProof(transcript=transcript, result_id=ids[-1], result_tensors=snapshot,
+                      stored_ids=tuple(ids[b] for b in sorted(kept)),
+                      train_seconds=time.perf_counter() - t_start, commit_seconds=committer.seconds)
+
+
+def regenerate(spec: JobSpec, transcript: Transcript, store: CheckpointStore, checkpoint_id_: bytes,
+               device: torch.device | str = "cpu") -> Tensors:
+    """Any checkpoint the transcript names: from the store, or replayed from the nearest earlier stored one.
+
+    Raises CheckpointError if the id is not in the transcript or nothing earlier is stored, and
+    CheckpointMismatch if a replay does not reproduce a committed id.
+    """
+    ids = transcript.boundary_ids()
+    if checkpoint_id_ not in ids:
+        raise CheckpointError(f"checkpoint 0x{checkpoint_id_.hex()} is not named by the transcript")
+    target = ids.index(checkpoint_id_)
+    stored = store.get(checkpoint_id_)
+    if stored is not None:
+        return stored
+    start = next((b for b in range(target - 1, -1, -1) if ids[b] in store), None)
+    if start is None:
+        raise CheckpointError(f"no stored checkpoint precedes boundary {target}; cannot regenerate it")
+    tensors = store.get(ids[start])
+    assert tensors is not None
+    k = transcript.checkpoint_every
+    for j in range(start, target):
+        tensors, _ = run_segment(spec, tensors, transcript.spec_hash, transcript.round, transcript.worker,
+                                 j * k, k, device)
+        actual = checkpoint_id(tensors)
+        if actual != ids[j + 1]:
+            raise CheckpointMismatch(ids[j + 1], actual, f"replayed end of segment {j}")
+    return tensors

@@ -1,0 +1,168 @@
+"""verify_claim: the whole of PROTOCOL.md §5 for one claim, as a pure function of its inputs and `fetch`.
+
+    fetch transcript (by transcriptRoot) -> structure -> sample s segments from keccak(seed, verifier)
+    -> for each: fetch start (and, in tolerance mode, end) checkpoint, check ids and layout, replay, compare
+    -> Verdict
+
+Decision rules (a wrong vote costs a verifier its stake, so it only ever votes on evidence bound to the
+claim by hashes):
+- reject: the transcript whose root is the claim's, or a checkpoint whose id that transcript commits to,
+  proves the claim wrong (structure, layout, replay). A well-formed transcript served under the claim's root
+  whose root is different is also a rejection: the worker's own server answered for its claim with it;
+- abstain: anything that cannot be bound to the claim — unreachable server, time-out, 404, oversize, wrong
+  content type, bytes that do not hash to the id asked for, unparseable bytes, an unexpected error;
+- approve: every check passed on every sampled segment.
+Never raises: every failure becomes a Verdict with a reason.
+
+In exact mode only start checkpoints are fetched: the replayed end's id is compared with end_j, so the end
+checkpoint itself adds nothing. The claimed result is always fetched (id and layout checked): a claim whose
+result nobody can download could not be aggregated into the next head.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from eth_utils import is_address
+
+from prover.checkpoint import Tensors, checkpoint_id
+from prover.models.registry import build_model
+from prover.spec import JobSpec
+from verifier.artifacts import MalformedArtifact, decode_checkpoint, parse_transcript
+from verifier.claim import Claim
+from verifier.errors import ArtifactMismatch, ArtifactUnavailable
+from verifier.replay import compare_exact, compare_tolerance, layout_fault, replay_segment
+from verifier.sampling import sample_segments
+from verifier.structure import check_structure
+from verifier.verdict import Verdict, abstain, approve
+
+Fetch = Callable[[bytes], bytes]
+
+
+def _hex(b: bytes) -> str:
+    return "0x" + bytes(b).hex()
+
+
+def _bad_inputs(claim: Claim, head_id: bytes, seed: bytes, verifier_address: str) -> str | None:
+    """What is wrong with the node-supplied inputs (not the worker's fault), if anything."""
+    for name, value in (("head_id", head_id), ("seed", seed), ("claim.base", claim.base),
+                        ("claim.result", claim.result), ("claim.transcript_root", claim.transcript_root)):
+        if not isinstance(value, (bytes, bytearray)) or len(value) != 32:
+            return f"{name} must be 32 bytes, got {value!r}"[:200]
+    if not is_address(verifier_address):
+        return f"verifier_address is not an address: {verifier_address!r}"
+    if not (isinstance(claim.worker, str) and is_address(claim.worker)):
+        return f"claim.worker is not an address: {claim.worker!r}"
+    for name in ("claim_id", "round", "steps"):
+        v = getattr(claim, name)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            return f"claim.{name} must be a non-negative integer, got {v!r}"
+    return None
+
+
+class _Checkpoints:
+    """Fetches checkpoints once per verification and binds each to its id."""
+
+    def __init__(self, fetch: Fetch):
+        self._fetch = fetch
+        self._cache: dict[bytes, Tensors] = {}
+
+    def get(self, cid: bytes, **where) -> Tensors | Verdict:
+        if cid in self._cache:
+            return self._cache[cid]
+        try:
+            data = self._fetch(cid)
+        except ArtifactMismatch as e:
+            return abstain("checkpoint_mismatch", checkpoint=_hex(cid), detail=e.reason, **where)
+        except ArtifactUnavailable as e:
+            return abstain("checkpoint_unavailable", checkpoint=_hex(cid), detail=e.reason, **where)
+        try:
+            tensors = decode_checkpoint(data)
+        except MalformedArtifact as e:
+            return abstain("checkpoint_malformed", checkpoint=_hex(cid), detail=str(e)[:300], **where)
+        got = checkpoint_id(tensors)
+        if got != cid:
+            return abstain("checkpoint_mismatch", checkpoint=_hex(cid), got=_hex(got), **where)
+        self._cache[cid] = tensors
+        return tensors
+
+
+def verify_claim(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_address: str,
+                 fetch: Fetch) -> Verdict:
+    """Approve, reject or abstain on one claim (PROTOCOL.md §5); never raises."""
+    try:
+        return _verify(spec, claim, head_id, seed, verifier_address, fetch)
+    except Exception as e:  # a bug or an unforeseen input must cost a vote, never the node
+        return abstain("internal_error", error=f"{type(e).__name__}: {e}"[:500])
+
+
+def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_address: str,
+            fetch: Fetch) -> Verdict:
+    problem = _bad_inputs(claim, head_id, seed, verifier_address)
+    if problem:
+        return abstain("bad_input", detail=problem)
+
+    # 1. Structure, on the transcript the worker serves under the claim's root.
+    try:
+        data = fetch(claim.transcript_root)
+    except ArtifactMismatch as e:
+        data = e.data  # maybe a well-formed transcript with another root: judged below
+    except ArtifactUnavailable as e:
+        return abstain("transcript_unavailable", detail=e.reason)
+    try:
+        transcript = parse_transcript(data)
+    except MalformedArtifact as e:
+        return abstain("transcript_malformed", detail=str(e)[:300])
+    fault = check_structure(spec, claim, head_id, transcript)
+    if fault is not None:
+        return fault
+
+    checkpoints = _Checkpoints(fetch)
+    model = build_model(spec)  # the layout every checkpoint must have
+
+    # The claimed result must be downloadable and fit the model (it is what gets aggregated).
+    result = checkpoints.get(claim.result, segment=len(transcript.segments) - 1, checkpoint_role="result")
+    if isinstance(result, Verdict):
+        return result
+    fault = layout_fault(spec, model, result, len(transcript.segments) - 1, "result")
+    if fault is not None:
+        return fault
+
+    # 2. Sample. 3. Replay.
+    sample = sample_segments(seed, verifier_address, len(transcript.segments), spec.samples_per_verifier)
+    unavailable: list[dict] = []
+    measured: dict[int, dict] = {}
+    for j in sample:
+        segment = transcript.segments[j]
+        start = checkpoints.get(segment.start_id, segment=j, checkpoint_role="start")
+        if isinstance(start, Verdict):
+            unavailable.append(start.reason)
+            continue
+        fault = layout_fault(spec, model, start, j, "start")
+        if fault is not None:
+            return fault
+        end = None
+        if spec.verification_mode == "tolerance":
+            end = checkpoints.get(segment.end_id, segment=j, checkpoint_role="end")
+            if isinstance(end, Verdict):
+                unavailable.append(end.reason)
+                continue
+            fault = layout_fault(spec, model, end, j, "end")
+            if fault is not None:
+                return fault
+        replayed_end, replayed_losses = replay_segment(spec, claim, segment, start)
+        if spec.verification_mode == "exact":
+            fault = compare_exact(segment, replayed_end, replayed_losses)
+        else:
+            fault, measured[j] = compare_tolerance(spec, segment, start, end, replayed_end, replayed_losses)
+        if fault is not None:
+            return fault
+
+    if unavailable:
+        return abstain("checkpoint_unavailable", segments=sorted(r.get("segment") for r in unavailable),
+                       missing=unavailable, replayed_ok=[j for j in sample if j not in
+                                                         {r.get("segment") for r in unavailable}])
+    details = {"mode": spec.verification_mode, "segments": sorted(sample)}
+    if measured:
+        details["max_distance"] = max(v for d in measured.values() for g, v in d.items() if g != "update_ratio")
+        details["min_update_ratio"] = min(d["update_ratio"] for d in measured.values())
+    return approve(**details)
