@@ -18,8 +18,7 @@ from pathlib import Path
 from .api.server import free_port
 from .chain.client import Ledger, connect
 from .chain.devaccounts import dev_account
-from .config import Deployment, deployment_path
-from .jobs import WEI_PER_ETH, JobTerms, create_job
+from .jobs import WEI_PER_ETH, JobTerms, create_job, spec_path
 
 OWNER = 0
 HONEST_WORKERS = (1, 2, 3)
@@ -27,7 +26,7 @@ CHEATER = 4
 VERIFIERS = (5, 6, 7)
 AGGREGATOR = 8
 BLOCK_TIME_S = 0.25
-DEMO_TERMS = JobTerms(submit_window=36, verify_window=40)
+DEMO_TERMS = JobTerms(submit_window=24, verify_window=40)
 
 
 @dataclass
@@ -70,6 +69,26 @@ def start_node(node: NodeProcess, home: Path, job_id: int) -> None:
                                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
+def wait_until_serving(nodes: list[NodeProcess], timeout_s: float) -> bool:
+    """Every node answers /status (or one has died: then False at once)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    waiting = list(nodes)
+    while waiting and time.monotonic() < deadline:
+        if any(n.process.poll() is not None for n in nodes):
+            return False
+        still = []
+        for node in waiting:
+            try:
+                httpx.get(f"{node.url}/status", timeout=1).raise_for_status()
+            except httpx.HTTPError:
+                still.append(node)
+        waiting = still
+        time.sleep(0.3)
+    return not waiting
+
+
 def stop_nodes(nodes: list[NodeProcess], timeout_s: float = 10.0) -> None:
     for node in nodes:
         if node.process and node.process.poll() is None:
@@ -100,13 +119,22 @@ def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
         from prover.presets import digits_spec
 
         spec = digits_spec()
+        # The nodes start first and wait for the job, so that round 0's window finds them all ready.
+        job_id = ledger.call("counters")[0] + 1
+        spec_file = spec_path(home, job_id)
+        spec_file.parent.mkdir(parents=True, exist_ok=True)
+        spec_file.write_bytes(spec.canonical_json())
+        nodes = plan_nodes(home)
+        for node in nodes:
+            start_node(node, home, job_id)
+        console.print("starting " + ", ".join(f"{n.name} ({n.address[:8]}…, :{n.port})" for n in nodes))
+        if not wait_until_serving(nodes, timeout_s=120):
+            console.print(f"[red]nodes did not come up; see {home / 'logs'}[/red]")
+            return 1
+        console.print(f"all {len(nodes)} nodes serving after {time.monotonic() - started:.0f} s")
         job = create_job(ledger, dev_account(OWNER), spec, DEMO_TERMS, 20 * WEI_PER_ETH, home=home)
         console.print(f"devnet {deployment.rpc_url}, ledger {deployment.address}; job {job['job_id']} "
                       f"escrows 20 ETH, genesis head {job['genesis_head'][:18]}…")
-        nodes = plan_nodes(home)
-        for node in nodes:
-            start_node(node, home, job["job_id"])
-        console.print("started " + ", ".join(f"{n.name} ({n.address[:8]}…, :{n.port})" for n in nodes))
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeElapsedColumn(), console=console, transient=False) as progress:
             task = progress.add_task("rounds finalized", total=rounds)
@@ -125,6 +153,7 @@ def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
                                   f"see {home / 'logs'}[/red]")
                     return 1
                 time.sleep(0.5)
+        console.print(f"{rounds} rounds done after {time.monotonic() - started:.0f} s")
         aggregator = next(n for n in nodes if n.role == "aggregator")
         report = build_report(ledger, deployment.block, job["job_id"], spec, aggregator.url,
                               {n.address: n.name for n in nodes}, rounds)

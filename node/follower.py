@@ -6,6 +6,7 @@ SQLite transaction, and every row is an upsert by on-chain id, so a crash mid-pa
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from hexbytes import HexBytes
@@ -23,7 +24,7 @@ def plain(value: Any) -> Any:
         return "0x" + bytes(value).hex()
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # web3's AttributeDict for struct arguments is a Mapping, not a dict
         return {k: plain(v) for k, v in value.items()}
     return value
 

@@ -6,6 +6,7 @@ re-execution exposes it.
 """
 from __future__ import annotations
 
+import struct
 import time
 
 from prover.checkpoint import checkpoint_id
@@ -20,9 +21,14 @@ def prove_without_training(spec, head_tensors, round: int, worker: str, store, k
     store.put(head, head_tensors)
     k = spec.checkpoint_every
     segments = tuple(
-        Segment(j, head, head, tuple(2.3 / (1 + 0.05 * (j * k + i)) for i in range(k)))
+        Segment(j, head, head, tuple(_float32(2.3 / (1 + 0.05 * (j * k + i))) for i in range(k)))
         for j in range(spec.segments_per_claim))
     transcript = Transcript(spec_hash=spec.spec_hash(), round=round, worker=worker.lower(), checkpoint_every=k,
                             segments=segments)
     return ClaimProof(transcript=transcript, result_id=head, result_tensors=head_tensors, stored_ids=(head,),
                       train_seconds=time.perf_counter() - started, commit_seconds=0.0)
+
+
+def _float32(x: float) -> float:
+    """Round to the nearest float32: transcripts carry float32 losses."""
+    return struct.unpack("<f", struct.pack("<f", x))[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from ..api.app import create_app
 from ..api.context import NodeContext
 from ..api.server import BackgroundServer
 from ..artifact_store import ArtifactStore
-from ..chain.errors import ChainError
+from ..chain.errors import ChainError, ContractRevert
 from ..fetch import HttpFetcher
 from ..follower import EventFollower
 from ..jobs import load_spec_for_job
@@ -51,8 +52,7 @@ class Runtime:
         self.account = options.account
         self.address = options.account.address
         self.job_id = options.job_id
-        self.spec = load_spec_for_job(self.ledger, options.job_id, options.spec_file)
-        self.spec_hash = self.spec.spec_hash()
+        self.spec = None  # loaded once the job exists on chain (a node may start before its job is created)
         self.state = NodeState(options.data_dir / "node.db")
         self.store = ArtifactStore(options.data_dir / "artifacts")
         self.outbox = Outbox(self.state, self.ledger, self.account)
@@ -129,6 +129,21 @@ class Runtime:
         return tensors
 
     # -- lifecycle -------------------------------------------------------------------------------------------
+    def _await_job(self) -> None:
+        """Wait (serving /status) until the job exists, then load its spec, checked against the chain."""
+        self.status.update(waiting_for_job=self.job_id)
+        while not self.stopping.is_set():
+            try:
+                self.spec = load_spec_for_job(self.ledger, self.job_id, self.options.spec_file)
+                break
+            except ContractRevert as exc:
+                if exc.name != "JobNotFound":
+                    raise
+            except (ChainError, OSError) as exc:
+                self.state.log("chain-error", error=str(exc))
+            self.stopping.wait(self.options.poll_interval_s)
+        self.status.pop("waiting_for_job", None)
+
     def ensure_stake(self, role_id: int, minimum: int) -> None:
         active = self.ledger.call("stakeOf", self.address, role_id)[0]
         if active >= minimum:
@@ -140,11 +155,30 @@ class Runtime:
         self.outbox.submit(f"stake:{self.options.role}:{self.block()}", "stake", role_id,
                            value=max(self.options.auto_stake_wei, minimum - active))
 
+    def warm_up(self) -> None:
+        """Load the data and take one throwaway step, so the first round's window is not spent warming up.
+
+        Uses the spec file as given (it is checked against the chain's hash once the job exists).
+        """
+        if not self.options.spec_file.is_file():
+            return
+        from prover.spec import JobSpec
+        from prover.state import genesis
+        from prover.step import run_segment
+
+        spec = JobSpec.from_json(self.options.spec_file.read_bytes())
+        run_segment(spec, genesis(spec), spec.spec_hash(), 0, self.address, 0, 1)
+
     def run(self, tick, on_start=None) -> None:
         """Serve HTTP, settle the outbox, then follow the chain and call `tick()` until SIGTERM/SIGINT."""
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stopping.set())
+        self.warm_up()
         self.server.start()
+        self._await_job()
+        if self.stopping.is_set():
+            self.server.stop()
+            return
         self.outbox.reconcile()
         if on_start:
             on_start()
@@ -160,6 +194,10 @@ class Runtime:
                 backoff = min(backoff * 2, 5.0)
             except OSError as exc:
                 self.state.log("io-error", error=str(exc))
+                backoff = min(backoff * 2, 5.0)
+            except Exception as exc:  # a daemon outlives one bad tick; the trace goes to its log
+                traceback.print_exc()
+                self.state.log("tick-error", error=f"{exc.__class__.__name__}: {exc}")
                 backoff = min(backoff * 2, 5.0)
             self.stopping.wait(backoff)
         self.server.stop()

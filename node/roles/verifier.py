@@ -59,15 +59,23 @@ class Verifier:
 
     def _decide(self, claim: dict, seed: bytes) -> dict:
         """Run verifier/ on the claim and record the verdict (and its reason) before any vote is sent."""
-        from verifier.verify import ClaimUnderTest, verify_claim
+        from verifier.claim import Claim
+        from verifier.verdict import abstain
+        from verifier.verify import verify_claim
+
+        from ..fetch import InvalidArtifactURI
 
         rt = self.rt
         started = time.perf_counter()
-        fetch = rt.fetcher(claim["artifact_uri"]) if claim["artifact_uri"].startswith("http") else None
-        subject = ClaimUnderTest(claim_id=claim["claim_id"], worker=claim["worker"], round=claim["round"],
-                                 base=_b32(claim["base"]), result=_b32(claim["result"]),
-                                 transcript_root=_b32(claim["transcript_root"]), steps=claim["steps"])
-        verdict = verify_claim(rt.spec, subject, _b32(claim["base"]), seed, rt.address, fetch)
+        subject = Claim(claim_id=claim["claim_id"], worker=claim["worker"], round=claim["round"],
+                        base=_b32(claim["base"]), result=_b32(claim["result"]),
+                        transcript_root=_b32(claim["transcript_root"]), steps=claim["steps"])
+        try:
+            fetch = rt.fetcher(claim["artifact_uri"])
+        except InvalidArtifactURI as exc:
+            verdict = abstain("artifact_uri_invalid", detail=str(exc))
+        else:
+            verdict = verify_claim(rt.spec, subject, _b32(claim["base"]), seed, rt.address, fetch)
         self.verify_seconds += time.perf_counter() - started
         self.claims_checked += 1
         row = {"kind": "claim", "subject_id": claim["claim_id"], "decision": verdict.decision,

@@ -2,7 +2,9 @@
 
 Differences from nanoGPT, all for reproducibility: no dropout (it would need RNG state in the checkpoint),
 explicit masked attention instead of scaled_dot_product_attention (whose CPU/GPU kernel choice varies),
-and no weight tying (a checkpoint is then a plain set of distinct named tensors).
+LayerNorm written out in elementary ops (PyTorch's fused CPU LayerNorm backward sums the weight and bias
+gradients in per-thread chunks, so its bits depend on the thread count; the elementary form does not), and
+no weight tying (a checkpoint is then a plain set of distinct named tensors).
 """
 
 from __future__ import annotations
@@ -22,6 +24,21 @@ class GPTConfig:
     n_layer: int = 2  # transformer blocks
     n_head: int = 2  # attention heads per block
     n_embd: int = 64  # embedding width; must divide by n_head
+
+
+class LayerNorm(nn.Module):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over the last dimension (same names as nn.LayerNorm)."""
+
+    def __init__(self, n_embd: int, eps: float = 1e-5):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(n_embd))
+        self.bias = nn.Parameter(torch.zeros(n_embd))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        centered = x - x.mean(dim=-1, keepdim=True)  # (B, T, C)
+        variance = (centered * centered).mean(dim=-1, keepdim=True)  # (B, T, 1), biased as in nn.LayerNorm
+        return centered * torch.rsqrt(variance + self.eps) * self.weight + self.bias
 
 
 class CausalSelfAttention(nn.Module):
@@ -59,9 +76,9 @@ class MLP(nn.Module):
 class Block(nn.Module):
     def __init__(self, config: GPTConfig):
         super().__init__()
-        self.ln_1 = nn.LayerNorm(config.n_embd)
+        self.ln_1 = LayerNorm(config.n_embd)
         self.attn = CausalSelfAttention(config)
-        self.ln_2 = nn.LayerNorm(config.n_embd)
+        self.ln_2 = LayerNorm(config.n_embd)
         self.mlp = MLP(config)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -78,7 +95,7 @@ class TinyGPT(nn.Module):
         self.wte = nn.Embedding(config.vocab_size, config.n_embd)
         self.wpe = nn.Embedding(config.block_size, config.n_embd)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
-        self.ln_f = nn.LayerNorm(config.n_embd)
+        self.ln_f = LayerNorm(config.n_embd)
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         self.apply(self._init_weights)
 

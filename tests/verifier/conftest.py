@@ -63,3 +63,15 @@ def artifact_server():
     yield server
     uv.should_exit = True
     thread.join(5)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny models gain nothing from intra-op threads, and on a busy 2-core machine they lose a lot.
+    (Results do not depend on the thread count: prover/determinism.py.)"""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
