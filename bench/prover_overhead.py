@@ -1,7 +1,8 @@
 """Proving overhead: a plain PyTorch training loop against prove_claim, same model, same steps, one process.
 
     .venv/bin/python bench/prover_overhead.py            # digits MLP (k=10) and tiny GPT (k=10)
-    .venv/bin/python bench/prover_overhead.py --reps 11  # more interleaved repetitions
+    .venv/bin/python bench/prover_overhead.py --reps 11 --threads 1   # more repetitions, one thread
+    python3 bench/prover_overhead.py --device cuda                    # on a GPU machine
 
 The plain loop is what one would write without gradchain: torch's default settings (deterministic algorithms
 off), batches drawn with torch.randint, and the same train_step (zero_grad, forward, backward, step,
@@ -32,15 +33,20 @@ from prover.state import build_training_state  # noqa: E402
 WORKER = "0x" + "a1" * 20
 
 
+DEVICE = "cpu"
+
+
 def plain_loop(spec, head) -> float:
     torch.use_deterministic_algorithms(False)  # torch defaults, as an ordinary training script has them
     t0 = time.perf_counter()
     data = load_dataset(spec)
-    model, optimizer = build_training_state(spec, head)
+    model, optimizer = build_training_state(spec, head, DEVICE)
     g = torch.Generator().manual_seed(0)
     for _ in range(spec.steps_per_claim):
         idx = torch.randint(data.n_train, (spec.batch_size,), generator=g).tolist()
-        train_step(model, optimizer, data.train_batch(idx), spec.optimizer.grad_clip)
+        train_step(model, optimizer, data.train_batch(idx, DEVICE), spec.optimizer.grad_clip)
+    if DEVICE != "cpu":
+        torch.cuda.synchronize()
     return time.perf_counter() - t0
 
 
@@ -48,7 +54,7 @@ def proving_loop(spec, head, store_dir: Path, keep_every: int):
     for f in store_dir.glob("*"):
         f.unlink()
     t0 = time.perf_counter()
-    proof = prove_claim(spec, head, 0, WORKER, DirStore(store_dir), keep_every=keep_every)
+    proof = prove_claim(spec, head, 0, WORKER, DirStore(store_dir), keep_every=keep_every, device=DEVICE)
     return time.perf_counter() - t0, proof
 
 
@@ -70,7 +76,7 @@ def bench(name: str, spec, reps: int, keep_every: int) -> None:
     ratios = [p / q for p, q in zip(proving, plain)]
     print(f"\n{name}: H={spec.steps_per_claim} steps, k={spec.checkpoint_every}, "
           f"S={spec.segments_per_claim} segments, keep_every={keep_every}, {reps} interleaved repetitions, "
-          f"{torch.get_num_threads()} torch threads")
+          f"{torch.get_num_threads()} torch threads, device {DEVICE}")
     print(f"  plain loop    median {statistics.median(plain) * 1e3:8.1f} ms  "
           f"({statistics.median(plain) / spec.steps_per_claim * 1e3:.2f} ms/step)")
     print(f"  proving loop  median {statistics.median(proving) * 1e3:8.1f} ms  "
@@ -85,7 +91,13 @@ def bench(name: str, spec, reps: int, keep_every: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch's default)")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
     args = ap.parse_args()
+    global DEVICE
+    DEVICE = args.device
+    if args.threads:
+        torch.set_num_threads(args.threads)
     bench("digits MLP 64-64-10, SGD momentum", digits_spec(steps_per_claim=200, checkpoint_every=10),
           args.reps, keep_every=5)
     bench("tiny GPT 2x64, AdamW", tiny_gpt_spec(steps_per_claim=50, checkpoint_every=10),

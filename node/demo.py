@@ -18,7 +18,7 @@ from pathlib import Path
 from .api.server import free_port
 from .chain.client import Ledger, connect
 from .chain.devaccounts import dev_account
-from .jobs import WEI_PER_ETH, JobTerms, create_job, spec_path
+from .jobs import WEI_PER_ETH, JobTerms, create_job, save_spec, spec_path
 
 OWNER = 0
 HONEST_WORKERS = (1, 2, 3)
@@ -121,9 +121,7 @@ def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
         spec = digits_spec()
         # The nodes start first and wait for the job, so that round 0's window finds them all ready.
         job_id = ledger.call("counters")[0] + 1
-        spec_file = spec_path(home, job_id)
-        spec_file.parent.mkdir(parents=True, exist_ok=True)
-        spec_file.write_bytes(spec.canonical_json())
+        save_spec(spec_path(home, job_id), spec)
         nodes = plan_nodes(home)
         for node in nodes:
             start_node(node, home, job_id)

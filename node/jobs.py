@@ -40,6 +40,14 @@ def spec_path(home: Path, job_id: int) -> Path:
     return home / "jobs" / str(job_id) / "spec.json"
 
 
+def save_spec(path: Path, spec) -> None:
+    """Write the spec atomically: nodes may be reading it while a job is being created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(spec.canonical_json())
+    tmp.replace(path)
+
+
 def genesis_head(spec) -> bytes:
     from prover.checkpoint import checkpoint_id
     from prover.state import genesis
@@ -56,9 +64,7 @@ def create_job(ledger: Ledger, owner: LocalAccount, spec, terms: JobTerms, escro
                   if e["transactionHash"] == receipt["transactionHash"]]
     job_id = created["args"]["jobId"]
     if home is not None:
-        path = spec_path(home, job_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(spec.canonical_json())
+        save_spec(spec_path(home, job_id), spec)
     return {"job_id": job_id, "spec_hash": "0x" + spec.spec_hash().hex(), "genesis_head": "0x" + head.hex(),
             "escrow_wei": escrow_wei, "tx": receipt["transactionHash"].to_0x_hex(), "block": receipt["blockNumber"]}
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from . import failpoints
 from .chain.client import Ledger, SignedTx
 from .chain.errors import ChainError, ContractRevert
 from .state import NodeState
@@ -37,9 +38,10 @@ class Outbox:
                    "tx_hash": signed.tx_hash, "raw": signed.raw.hex(), "status": SIGNED, "error": "",
                    "created_at": now, "updated_at": now}
             self.state.upsert("outbox", row)  # durable before it leaves the process
+            failpoints.hit(f"outbox-signed:{function}")
         if row["status"] in (MINED, FAILED):
             return row
-        self._broadcast(row)
+        row = self._broadcast(row)
         return self._settle(row) if wait else row
 
     def settle(self, key: str) -> dict | None:

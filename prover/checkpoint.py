@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Mapping
 
 import blake3
+import numpy as np
 import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
@@ -114,7 +115,12 @@ def _raw_bytes(t: torch.Tensor):
     t = t.detach()
     if t.device.type != "cpu":
         t = t.to("cpu")
+    if t.dtype in _NUMPY_VIEWABLE and t.is_contiguous():
+        return t.numpy().reshape(-1).view(np.uint8)  # fast path: no torch reshape/view dispatch
     return t.contiguous().reshape(-1).view(torch.uint8).numpy()
+
+
+_NUMPY_VIEWABLE = {torch.float32, torch.float64, torch.int64, torch.int32, torch.uint8, torch.float16}
 
 
 def _as_id(value: bytes | str) -> bytes:

@@ -5,7 +5,9 @@ Decided here:
   b = S and every b that is a multiple of keep_every (m), so a claim stores about S/m + 2 checkpoints;
 - commitments are computed off the critical path: at each boundary the training thread only takes a CPU
   copy of the state (it changes in place as training goes on); one background thread hashes it with BLAKE3
-  and writes it to the store if kept, while training continues (bench/prover_overhead.py measures the cost);
+  and writes it to the store if kept, while training continues (bench/prover_overhead.py measures the cost).
+  Checkpoints under 1 MiB are committed inline instead: there hashing is microseconds of GIL-holding Python,
+  and a thread hand-off costs more than it hides;
 - a non-finite loss stops the claim (TrainingDiverged): a transcript only carries finite float32 losses;
 - regenerate() serves any boundary checkpoint: from the store, or by replaying run_segment from the nearest
   earlier stored one, every replayed end id checked against the transcript.
@@ -26,7 +28,7 @@ from prover.checkpoint import CheckpointError, CheckpointMismatch, Tensors, chec
 from prover.datasets import load_dataset
 from prover.determinism import configure_determinism
 from prover.spec import JobSpec
-from prover.state import build_training_state, genesis, state_tensors
+from prover.state import build_training_state, genesis, live_tensors, state_tensors
 from prover.step import run_segment, run_steps
 from prover.store import CheckpointStore
 from prover.transcript import Segment, Transcript
@@ -34,6 +36,9 @@ from prover.transcript import Segment, Transcript
 __all__ = ["ClaimProof", "TrainingDiverged", "genesis", "prove_claim", "regenerate", "kept_boundaries"]
 
 MAX_PENDING_COMMITS = 4  # snapshots waiting for the hashing thread before training waits (bounds memory)
+# Below this checkpoint size, hashing is mostly Python overhead that holds the GIL anyway, so a thread only
+# adds hand-off cost: commit inline. Above it, BLAKE3 and file writes release the GIL and overlap training.
+BACKGROUND_MIN_BYTES = 1 << 20
 
 
 class TrainingDiverged(RuntimeError):
@@ -49,7 +54,7 @@ class ClaimProof:
     result_tensors: Tensors  # the result checkpoint (CPU)
     stored_ids: tuple[bytes, ...]  # the boundary checkpoints put in the store, in order
     train_seconds: float  # wall time of the whole loop, commitments included
-    commit_seconds: float  # time the background thread spent hashing and storing
+    commit_seconds: float  # time spent hashing and storing (on the helper thread when in background)
 
     @property
     def root(self) -> bytes:
@@ -66,13 +71,17 @@ def kept_boundaries(n_segments: int, keep_every: int) -> list[int]:
 class _Committer:
     """Hashes (and, if kept, stores) boundary snapshots in order, on one background thread."""
 
-    def __init__(self, store: CheckpointStore):
+    def __init__(self, store: CheckpointStore, background: bool):
         self._store = store
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradchain-commit")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradchain-commit") if background else None
         self._pending: deque[Future] = deque()
         self.seconds = 0.0
 
     def submit(self, tensors: Tensors, keep: bool) -> Future:
+        if self._pool is None:
+            done: Future = Future()
+            done.set_result(self._commit(tensors, keep))
+            return done
         while len(self._pending) >= MAX_PENDING_COMMITS:
             self._pending.popleft().result()
         future = self._pool.submit(self._commit, tensors, keep)
@@ -88,13 +97,18 @@ class _Committer:
         return cid
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
 
 def prove_claim(spec: JobSpec, head_tensors: Tensors, round: int, worker: str, store: CheckpointStore,
                 keep_every: int = 1, progress: Callable[[int, tuple[float, ...]], None] | None = None,
-                device: torch.device | str = "cpu") -> ClaimProof:
-    """Train the claim's H steps from the head and commit to every segment (PROTOCOL.md §3)."""
+                device: torch.device | str = "cpu", background: bool | None = None) -> ClaimProof:
+    """Train the claim's H steps from the head and commit to every segment (PROTOCOL.md §3).
+
+    background: hash and store on a helper thread (None: only if the checkpoint is >= BACKGROUND_MIN_BYTES).
+    The transcript is the same either way.
+    """
     t_start = time.perf_counter()
     configure_determinism()
     spec_hash = spec.spec_hash()
@@ -103,10 +117,15 @@ def prove_claim(spec: JobSpec, head_tensors: Tensors, round: int, worker: str, s
     data = load_dataset(spec)
     model, optimizer = build_training_state(spec, head_tensors, device)
 
-    committer = _Committer(store)
+    if background is None:
+        background = sum(t.numel() * t.element_size() for t in head_tensors.values()) >= BACKGROUND_MIN_BYTES
+    committer = _Committer(store, background)
+    # Inline commits on CPU hash the live tensors while training waits, so they need no copy.
+    copy_state = background or torch.device(device).type != "cpu"
     try:
-        # The head is copied too: the caller may keep using its tensors.
-        boundary_ids = [committer.submit({n: t.detach().clone() for n, t in head_tensors.items()}, 0 in kept)]
+        # A background commit copies the head too: the caller may keep using its tensors.
+        head = {n: t.detach().clone() for n, t in head_tensors.items()} if background else head_tensors
+        boundary_ids = [committer.submit(head, 0 in kept)]
         all_losses: list[tuple[float, ...]] = []
         for j in range(n_segments):
             losses = tuple(run_steps(spec, data, model, optimizer, spec_hash, round, worker, j * k, k, device))
@@ -114,7 +133,7 @@ def prove_claim(spec: JobSpec, head_tensors: Tensors, round: int, worker: str, s
             if bad:
                 raise TrainingDiverged(f"step {j * k + bad[0]} of round {round} gave loss {losses[bad[0]]}: "
                                        "the spec's hyperparameters diverge")
-            snapshot = state_tensors(model, optimizer)
+            snapshot = state_tensors(model, optimizer) if copy_state else live_tensors(model, optimizer)
             boundary_ids.append(committer.submit(snapshot, j + 1 in kept))
             all_losses.append(losses)
             if progress is not None:
@@ -126,7 +145,8 @@ def prove_claim(spec: JobSpec, head_tensors: Tensors, round: int, worker: str, s
     segments = tuple(Segment(j, ids[j], ids[j + 1], all_losses[j]) for j in range(n_segments))
     transcript = Transcript(spec_hash=spec_hash, round=round, worker=worker.lower(), checkpoint_every=k,
                             segments=segments)
-    return ClaimProof(transcript=transcript, result_id=ids[-1], result_tensors=snapshot,
+    result = snapshot if copy_state else state_tensors(model, optimizer)
+    return ClaimProof(transcript=transcript, result_id=ids[-1], result_tensors=dict(sorted(result.items())),
                       stored_ids=tuple(ids[b] for b in sorted(kept)),
                       train_seconds=time.perf_counter() - t_start, commit_seconds=committer.seconds)
 

@@ -97,3 +97,13 @@ def state_tensors(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> T
         for key, value in optimizer.state.get(p, {}).items():
             tensors[f"optim/{name}/{key}"] = value.detach().to("cpu", copy=True)
     return dict(sorted(tensors.items()))
+
+
+def live_tensors(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Tensors:
+    """The training state as views of the live CPU tensors (no copy): valid only until the next step."""
+    tensors: Tensors = {}
+    for name, p in model.named_parameters():
+        tensors[f"param/{name}"] = p.detach()
+        for key, value in optimizer.state.get(p, {}).items():
+            tensors[f"optim/{name}/{key}"] = value.detach()
+    return tensors

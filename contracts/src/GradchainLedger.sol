@@ -7,7 +7,9 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IGradchainLedger} from "./IGradchainLedger.sol";
+import {LedgerRounds} from "./LedgerRounds.sol";
 import {LedgerRules} from "./LedgerRules.sol";
+import {LedgerStorage} from "./LedgerStorage.sol";
 
 /// @title GradchainLedger
 /// @notice Proof-of-useful-work ledger: escrowed training jobs, staked workers and verifiers, claims settled by
@@ -16,7 +18,7 @@ import {LedgerRules} from "./LedgerRules.sol";
 ///      supply), blocks uint40, ids and rounds uint32 (SafeCast guards every narrowing). Votes are 32-bit
 ///      entries (account index, approve) so three fit in the claim's own slot. The ETH held always equals
 ///      totalEscrow() + totalCredits() + totalStakes(); reservations of pending claims count inside totalEscrow.
-contract GradchainLedger is IGradchainLedger, EIP712, ReentrancyGuardTransient {
+contract GradchainLedger is IGradchainLedger, LedgerStorage, EIP712, ReentrancyGuardTransient {
     using SafeCast for uint256;
 
     // ---------------------------------------------------------------------------------------------
@@ -43,118 +45,14 @@ contract GradchainLedger is IGradchainLedger, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IGradchainLedger
     uint64 public immutable unbondingDelay;
 
-    // ---------------------------------------------------------------------------------------------
-    // Storage layout
-    // ---------------------------------------------------------------------------------------------
-
-    /// @dev A job in five packed slots plus two hashes.
-    struct Job {
-        // slot 0: written by fund, submit, finalize, withdrawEscrow, finalizeHead
-        uint96 escrow; // available (unreserved) escrow
-        uint32 round;
-        uint40 roundStart;
-        uint32 openClaims;
-        uint32 acceptedCount; // accepted claims of the current round (archived into Round on advance)
-        // slot 1: read by submit, attest, finalize
-        uint96 rewardPerClaim;
-        uint96 verifierFee;
-        uint32 submitWindow;
-        uint16 verifyWindow;
-        uint8 quorum;
-        uint8 maxVotes;
-        // slot 2
-        uint96 minWorkerStake;
-        uint96 minVerifierStake;
-        uint64 pendingProposal;
-        // slot 3
-        uint96 workerSlash;
-        uint96 verifierSlash;
-        // slot 4
-        address owner;
-        // slot 5, 6
-        bytes32 specHash;
-        bytes32 genesisHead;
-    }
-
-    /// @dev A round: its head, its accepted-results accumulator, when it started, how many claims it accepted
-    ///      (acceptedCount is only written when the round closes; the current round's lives in Job).
-    struct Round {
-        bytes32 head;
-        bytes32 acc;
-        uint40 startBlock;
-        uint32 acceptedCount;
-    }
-
-    /// @dev A stake per (account, role). Credit lives here too (creditOf sums both roles) so that settling a
-    ///      claim unlocks, slashes and credits an account with one storage write.
-    struct StakeRecord {
-        // slot 0
-        uint96 active;
-        uint96 credit;
-        uint32 openLocks;
-        uint32 accountIndex;
-        // slot 1
-        uint96 unbonding;
-        uint64 unlockBlock;
-    }
-
-    /// @dev A claim's metadata in one slot, including its first three votes.
-    struct Claim {
-        uint32 workerIndex;
-        uint32 jobId;
-        uint32 round;
-        uint40 submitBlock;
-        ClaimStatus status;
-        uint8 approvals;
-        uint8 rejections;
-        uint96 votes; // entries 0..2, 32 bits each
-    }
-
-    /// @dev A claim's hashes, keyed by (jobId, round, workerIndex): the key doubles as the one-claim-per-worker-
-    ///      per-round guard, so no separate slot is written for it.
-    struct ClaimData {
-        bytes32 result;
-        bytes32 transcriptRoot;
-    }
-
-    struct Proposal {
-        // slot 0
-        address proposer;
-        uint32 jobId;
-        uint32 round;
-        ProposalStatus status;
-        uint8 approvals;
-        uint8 rejections;
-        // slot 1
-        uint40 proposeBlock;
-        // slot 2, 3
-        bytes32 parent;
-        bytes32 newHead;
-    }
-
-    mapping(uint256 jobId => Job) private _jobs;
-    mapping(uint256 jobId => mapping(uint256 round => Round)) private _rounds;
-    mapping(address account => mapping(Role role => StakeRecord)) private _stakes;
-    mapping(address account => uint32) private _accountIndex;
-    mapping(uint32 accountIndex => address) private _accountAt;
-    mapping(uint256 claimId => Claim) private _claims;
-    mapping(uint256 claimId => uint256[2]) private _extraVotes;
-    mapping(bytes32 key => ClaimData) private _claimData;
-    mapping(uint256 proposalId => Proposal) private _proposals;
-    mapping(uint256 proposalId => uint32[]) private _headVotes;
-
-    // Totals, packed two per slot. uint128 cannot overflow: they are bounded by the ETH supply.
-    uint128 private _totalEscrow;
-    uint128 private _totalCredits;
-    uint128 private _totalStakes;
-    uint64 private _lastClaimId;
-    uint32 private _lastJobId;
-    uint32 private _lastAccountIndex;
-    uint64 private _lastProposalId;
+    /// @dev Code of createJob, fund, withdrawEscrow, proposeHead, attestHead and finalizeHead, run by delegatecall on this contract's storage.
+    ///      Split out only to keep this contract under the EIP-170 code-size limit at optimizer_runs = 10000.
+    address private immutable _ROUNDS;
 
     /// @param unbondingDelayBlocks Blocks an unstake request waits before withdrawStake.
     constructor(uint64 unbondingDelayBlocks) EIP712("gradchain", "1") {
         unbondingDelay = unbondingDelayBlocks;
+        _ROUNDS = address(new LedgerRounds());
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -162,65 +60,18 @@ contract GradchainLedger is IGradchainLedger, EIP712, ReentrancyGuardTransient {
     // ---------------------------------------------------------------------------------------------
 
     /// @inheritdoc IGradchainLedger
-    function createJob(JobParams calldata p) external payable returns (uint256 jobId) {
-        _validateJobParams(p);
-        jobId = uint256(_lastJobId) + 1;
-        _lastJobId = jobId.toUint32();
-
-        Job storage j = _jobs[jobId];
-        j.escrow = msg.value.toUint96();
-        j.roundStart = uint40(block.number);
-        j.rewardPerClaim = p.rewardPerClaim.toUint96();
-        j.verifierFee = p.verifierFee.toUint96();
-        j.submitWindow = p.submitWindow;
-        j.verifyWindow = uint16(p.verifyWindow); // <= MAX_VERIFY_WINDOW, checked above
-        j.quorum = uint8(p.quorum); // <= maxVotes <= 16, checked above
-        j.maxVotes = uint8(p.maxVotes);
-        j.minWorkerStake = p.minWorkerStake.toUint96();
-        j.minVerifierStake = p.minVerifierStake.toUint96();
-        j.workerSlash = uint96(p.workerSlash); // <= minWorkerStake, checked above
-        j.verifierSlash = uint96(p.verifierSlash); // <= minVerifierStake, checked above
-        j.owner = msg.sender;
-        j.specHash = p.specHash;
-        j.genesisHead = p.genesisHead;
-        // Reservations are computed in uint256 at submission; reject parameters whose reservation could never
-        // fit the uint96 escrow so that no claim can ever be submitted.
-        LedgerRules.reservation(p.rewardPerClaim, p.verifierFee, p.maxVotes).toUint96();
-        _totalEscrow += uint128(msg.value);
-
-        Round storage r0 = _rounds[jobId][0];
-        r0.head = p.genesisHead;
-        r0.startBlock = uint40(block.number);
-
-        emit JobCreated(jobId, msg.sender, p.specHash, p.genesisHead, msg.value, p);
-        emit RoundStarted(jobId, 0, p.genesisHead, uint64(block.number));
+    function createJob(JobParams calldata) external payable returns (uint256) {
+        _delegateToRounds();
     }
 
     /// @inheritdoc IGradchainLedger
-    function fund(uint256 jobId) external payable {
-        if (msg.value == 0) revert ZeroAmount();
-        Job storage j = _existingJob(jobId);
-        uint256 newEscrow = uint256(j.escrow) + msg.value;
-        j.escrow = newEscrow.toUint96();
-        _totalEscrow += uint128(msg.value);
-        emit JobFunded(jobId, msg.sender, msg.value, newEscrow);
+    function fund(uint256) external payable {
+        _delegateToRounds();
     }
 
     /// @inheritdoc IGradchainLedger
-    function withdrawEscrow(uint256 jobId, uint256 amount) external nonReentrant {
-        Job storage j = _existingJob(jobId);
-        if (msg.sender != j.owner) revert NotJobOwner(jobId, msg.sender, j.owner);
-        if (j.openClaims != 0) revert OpenClaims(jobId, j.openClaims);
-        if (amount == 0) revert ZeroAmount();
-        uint256 available = j.escrow;
-        if (amount > available) revert InsufficientEscrow(jobId, available, amount);
-        // Checked just above: amount <= available, and available <= _totalEscrow.
-        unchecked {
-            j.escrow = uint96(available - amount);
-            _totalEscrow -= uint128(amount);
-        }
-        emit EscrowWithdrawn(jobId, msg.sender, amount, available - amount);
-        _send(msg.sender, amount);
+    function withdrawEscrow(uint256, uint256) external {
+        _delegateToRounds();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -239,7 +90,7 @@ contract GradchainLedger is IGradchainLedger, EIP712, ReentrancyGuardTransient {
         }
         uint256 newActive = uint256(s.active) + msg.value;
         s.active = newActive.toUint96();
-        _totalStakes += uint128(msg.value);
+        _totalStakes = (uint256(_totalStakes) + msg.value).toUint80();
         emit Staked(msg.sender, r, msg.value, newActive, index);
     }
 
@@ -273,7 +124,7 @@ contract GradchainLedger is IGradchainLedger, EIP712, ReentrancyGuardTransient {
         s.unlockBlock = 0;
         // The record's unbonding stake is part of _totalStakes.
         unchecked {
-            _totalStakes -= uint128(amount);
+            _totalStakes -= uint80(amount);
         }
         emit StakeWithdrawn(msg.sender, r, amount);
         _send(msg.sender, amount);
@@ -350,109 +201,18 @@ contract GradchainLedger is IGradchainLedger, EIP712, ReentrancyGuardTransient {
     // ---------------------------------------------------------------------------------------------
 
     /// @inheritdoc IGradchainLedger
-    function proposeHead(uint256 jobId, uint64 round, bytes32 newHead, bytes32 acceptedClaimsRoot)
-        external
-        returns (uint256 proposalId)
-    {
-        Job storage j = _existingJob(jobId);
-        uint256 currentRound = j.round;
-        if (round != currentRound) revert WrongRound(currentRound, round);
-        uint256 closesAt = uint256(j.roundStart) + j.submitWindow;
-        if (block.number < closesAt) revert SubmissionWindowOpen(closesAt, block.number);
-        if (j.openClaims != 0) revert OpenClaims(jobId, j.openClaims);
-        if (j.pendingProposal != 0) revert ProposalAlreadyPending(jobId, j.pendingProposal);
-        Round storage rd = _rounds[jobId][currentRound];
-        if (acceptedClaimsRoot != rd.acc) revert WrongAcceptedClaimsRoot(rd.acc, acceptedClaimsRoot);
-        bytes32 parent = rd.head;
-        if (j.acceptedCount == 0 && newHead != parent) revert HeadMustNotChange(parent, newHead);
-        if (newHead == bytes32(0)) revert ZeroHash();
-
-        proposalId = uint256(_lastProposalId) + 1;
-        _lastProposalId = uint64(proposalId); // one per transaction: never reaches 2^64
-        j.pendingProposal = uint64(proposalId);
-        _proposals[proposalId] = Proposal({
-            proposer: msg.sender,
-            jobId: uint32(jobId),
-            round: uint32(currentRound),
-            status: ProposalStatus.Pending,
-            approvals: 0,
-            rejections: 0,
-            proposeBlock: uint40(block.number),
-            parent: parent,
-            newHead: newHead
-        });
-        emit HeadProposed(
-            proposalId, jobId, round, msg.sender, parent, newHead, acceptedClaimsRoot, uint64(block.number)
-        );
+    function proposeHead(uint256, uint64, bytes32, bytes32) external returns (uint256) {
+        _delegateToRounds();
     }
 
     /// @inheritdoc IGradchainLedger
-    function attestHead(uint256 proposalId, bool approve) external {
-        Proposal storage p = _proposals[proposalId];
-        if (p.status != ProposalStatus.Pending) _revertProposalNotPending(proposalId, p.status);
-        Job storage j = _jobs[p.jobId];
-        uint256 deadline = uint256(p.proposeBlock) + j.verifyWindow;
-        if (block.number > deadline) revert VotingClosed(deadline, block.number);
-        StakeRecord storage v = _stakes[msg.sender][Role.Verifier];
-        _requireStake(v, msg.sender, Role.Verifier, j.minVerifierStake);
-        uint32[] storage list = _headVotes[proposalId];
-        uint256 n = list.length;
-        if (n >= j.maxVotes) revert VoteLimitReached(proposalId, j.maxVotes);
-        uint32 index = v.accountIndex;
-        for (uint256 i; i < n; ++i) {
-            if (list[i] >> 1 == index) revert AlreadyVoted(proposalId, msg.sender);
-        }
-        list.push(LedgerRules.packVote(index, approve));
-        // At most maxVotes <= 16 votes: the counters are uint8; locks are bounded by open claims and proposals.
-        unchecked {
-            if (approve) p.approvals += 1;
-            else p.rejections += 1;
-            v.openLocks += 1;
-        }
-        emit HeadAttested(proposalId, msg.sender, approve);
+    function attestHead(uint256, bool) external {
+        _delegateToRounds();
     }
 
     /// @inheritdoc IGradchainLedger
-    function finalizeHead(uint256 proposalId) external {
-        Proposal storage p = _proposals[proposalId];
-        if (p.status != ProposalStatus.Pending) _revertProposalNotPending(proposalId, p.status);
-        uint256 jobId = p.jobId;
-        Job storage j = _jobs[jobId];
-        uint32[] storage list = _headVotes[proposalId];
-        uint256 n = list.length;
-        uint256 deadline = uint256(p.proposeBlock) + j.verifyWindow;
-        if (n < j.maxVotes && block.number <= deadline) revert VotingStillOpen(deadline, block.number);
-
-        uint8 approvals = p.approvals;
-        uint8 rejections = p.rejections;
-        ProposalStatus status = ProposalStatus(LedgerRules.outcome(approvals, rejections, j.quorum));
-        p.status = status;
-        j.pendingProposal = 0;
-        uint64 round = p.round;
-        emit HeadFinalized(proposalId, jobId, round, status, approvals, rejections);
-
-        for (uint256 i; i < n; ++i) {
-            (uint32 index,) = LedgerRules.unpackVote(list[i]);
-            // Every voter's lock was taken in attestHead.
-            unchecked {
-                _stakes[_accountAt[index]][Role.Verifier].openLocks -= 1;
-            }
-        }
-
-        if (status == ProposalStatus.Accepted) {
-            _rounds[jobId][round].acceptedCount = j.acceptedCount;
-            uint64 next = round + 1;
-            bytes32 parent = p.parent;
-            bytes32 head = p.newHead;
-            j.round = uint256(next).toUint32();
-            j.roundStart = uint40(block.number);
-            j.acceptedCount = 0;
-            Round storage nr = _rounds[jobId][next];
-            nr.head = head;
-            nr.startBlock = uint40(block.number);
-            emit HeadAdvanced(jobId, next, parent, head);
-            emit RoundStarted(jobId, next, head, uint64(block.number));
-        }
+    function finalizeHead(uint256) external {
+        _delegateToRounds();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -469,7 +229,7 @@ contract GradchainLedger is IGradchainLedger, EIP712, ReentrancyGuardTransient {
         v.credit = 0;
         // Every credit is counted in _totalCredits.
         unchecked {
-            _totalCredits -= uint128(amount);
+            _totalCredits -= uint88(amount);
         }
         emit Withdrawn(msg.sender, amount);
         _send(msg.sender, amount);
@@ -564,17 +324,6 @@ contract GradchainLedger is IGradchainLedger, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IGradchainLedger
-    function headVotesOf(uint256 proposalId) external view returns (address[] memory voters, bool[] memory approves) {
-        if (_proposals[proposalId].status == ProposalStatus.None) revert ProposalNotFound(proposalId);
-        uint32[] storage list = _headVotes[proposalId];
-        uint256[] memory entries = new uint256[](list.length);
-        for (uint256 i; i < entries.length; ++i) {
-            entries[i] = list[i];
-        }
-        return _decodeVotes(entries);
-    }
-
-    /// @inheritdoc IGradchainLedger
     function claimSeed(uint256 claimId) external view returns (bytes32) {
         Claim storage c = _claims[claimId];
         if (c.status == ClaimStatus.None) revert ClaimNotFound(claimId);
@@ -582,7 +331,9 @@ contract GradchainLedger is IGradchainLedger, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IGradchainLedger
-    function attestationDigest(Attestation calldata att) external view returns (bytes32) {}
+    function attestationDigest(Attestation calldata att) external view returns (bytes32) {
+        return _attestationDigest(att);
+    }
 
     /// @inheritdoc IGradchainLedger
     function roundInfo(uint256 jobId, uint64 round)
@@ -599,7 +350,7 @@ contract GradchainLedger is IGradchainLedger, EIP712, ReentrancyGuardTransient {
             rd.head,
             current ? j.openClaims : 0,
             current ? j.acceptedCount : rd.acceptedCount,
-            rd.acc
+            _accOf(jobId, round)
         );
     }
 
@@ -819,14 +570,15 @@ contract GradchainLedger is IGradchainLedger, EIP712, ReentrancyGuardTransient {
             j.acceptedCount += 1;
             Round storage rd = _rounds[c.jobId][c.round];
             bytes32 result = _claimData[_claimKey(c.jobId, c.round, c.workerIndex)].result;
-            rd.acc = keccak256(abi.encode(rd.acc, s.claimId, result));
+            bytes32 acc = keccak256(abi.encode(rd.accMasked ^ _ACC_MASK, s.claimId, result));
+            rd.accMasked = acc ^ _ACC_MASK;
         }
         // Escrow pays out paidFromEscrow (counted in _totalEscrow as reservation) and gains the dust; credits
         // gain the payouts plus the distributed slash shares; stakes lose what was slashed. The sum is unchanged.
-        _totalEscrow = _totalEscrow + uint128(s.dust) - uint128(paidFromEscrow);
+        _totalEscrow = _totalEscrow + uint88(s.dust) - uint88(paidFromEscrow);
         uint256 credited = paidFromEscrow + s.slashed - s.dust;
-        if (credited != 0) _totalCredits += uint128(credited);
-        if (s.slashed != 0) _totalStakes -= uint128(s.slashed);
+        if (credited != 0) _totalCredits += uint88(credited);
+        if (s.slashed != 0) _totalStakes -= uint80(s.slashed);
         emit EscrowReleased(c.jobId, s.claimId, released, newEscrow);
     }
 
@@ -901,32 +653,9 @@ contract GradchainLedger is IGradchainLedger, EIP712, ReentrancyGuardTransient {
     // Internal: helpers
     // ---------------------------------------------------------------------------------------------
 
-    function _validateJobParams(JobParams calldata p) private pure {
-        if (p.quorum == 0 || p.quorum > p.maxVotes) revert InvalidQuorum(p.quorum, p.maxVotes);
-        if (p.maxVotes > MAX_VOTES_PER_CLAIM) revert TooManyMaxVotes(p.maxVotes, MAX_VOTES_PER_CLAIM);
-        if (p.submitWindow == 0 || p.verifyWindow == 0) revert ZeroWindow(p.submitWindow, p.verifyWindow);
-        if (p.verifyWindow > MAX_VERIFY_WINDOW) revert VerifyWindowTooLong(p.verifyWindow, MAX_VERIFY_WINDOW);
-        if (p.workerSlash > p.minWorkerStake) revert SlashExceedsMinStake(p.workerSlash, p.minWorkerStake);
-        if (p.verifierSlash > p.minVerifierStake) revert SlashExceedsMinStake(p.verifierSlash, p.minVerifierStake);
-        if (p.genesisHead == bytes32(0)) revert ZeroHash();
-    }
-
-    function _existingJob(uint256 jobId) private view returns (Job storage j) {
-        j = _jobs[jobId];
-        if (j.owner == address(0)) revert JobNotFound(jobId);
-    }
-
     function _role(uint8 role) private pure returns (Role) {
         if (role != uint8(Role.Worker) && role != uint8(Role.Verifier)) revert InvalidRole(role);
         return Role(role);
-    }
-
-    /// @dev A staked account: active >= the job's minimum, and at least 1 wei so that a zero minimum still
-    ///      means "has staked".
-    function _requireStake(StakeRecord storage s, address account, Role role, uint256 minimum) private view {
-        uint256 required = minimum == 0 ? 1 : minimum;
-        uint256 active = s.active;
-        if (active < required) revert InsufficientStake(account, role, required, active);
     }
 
     function _indexOrAssign(address account) private returns (uint32 index) {
@@ -969,9 +698,17 @@ contract GradchainLedger is IGradchainLedger, EIP712, ReentrancyGuardTransient {
         revert ClaimNotPending(claimId, status);
     }
 
-    function _revertProposalNotPending(uint256 proposalId, ProposalStatus status) private pure {
-        if (status == ProposalStatus.None) revert ProposalNotFound(proposalId);
-        revert ProposalNotPending(proposalId, status);
+    /// @dev Run the current call's function in LedgerRounds on this contract's storage and return its result or
+    ///      revert data unchanged. The calldata was already ABI-decoded by the stub, so it is well formed.
+    function _delegateToRounds() private {
+        address target = _ROUNDS;
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), target, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
     }
 
     function _send(address to, uint256 amount) private {

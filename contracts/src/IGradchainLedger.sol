@@ -328,13 +328,13 @@ interface IGradchainLedger {
         uint64 proposeBlock
     );
 
-    /// @notice A verifier voted on a head proposal; its verifier stake is locked until the proposal is final.
+    /// @notice A verifier voted on a head proposal (head votes lock no stake: v1 has no head fees or slashing).
     /// @param proposalId The proposal.
     /// @param verifier The voter.
     /// @param approve The vote.
     event HeadAttested(uint256 indexed proposalId, address indexed verifier, bool approve);
 
-    /// @notice A head proposal reached its terminal status; its voters' stakes are unlocked.
+    /// @notice A head proposal reached its terminal status.
     /// @param proposalId The proposal.
     /// @param jobId The job.
     /// @param round The round it was meant to close.
@@ -552,8 +552,7 @@ interface IGradchainLedger {
         returns (uint256 proposalId);
 
     /// @notice Vote on a head proposal as msg.sender, a staked verifier; through proposeBlock + verifyWindow.
-    /// @dev No fees or slashing on head votes in v1; the vote still locks the verifier stake until the
-    ///      proposal is final.
+    /// @dev No fees or slashing on head votes in v1, so a head vote locks no stake.
     /// @param proposalId The proposal.
     /// @param approve The vote.
     function attestHead(uint256 proposalId, bool approve) external;
@@ -627,12 +626,6 @@ interface IGradchainLedger {
     /// @param proposalId The proposal.
     /// @return The proposal view.
     function getProposal(uint256 proposalId) external view returns (ProposalView memory);
-
-    /// @notice Votes cast on a head proposal, in casting order.
-    /// @param proposalId The proposal.
-    /// @return voters The voters.
-    /// @return approves Their votes.
-    function headVotesOf(uint256 proposalId) external view returns (address[] memory voters, bool[] memory approves);
 
     /// @notice The sampling seed of a claim: blockhash(submitBlock + SEED_DELAY).
     /// @dev Reverts SeedNotYetAvailable before that block is mined and SeedNoLongerAvailable after 256 blocks.

@@ -17,6 +17,7 @@ from .artifacts import Artifact, load_artifact
 from .errors import ChainError, ContractRevert, abi_type, decode_revert
 
 DEFAULT_RECEIPT_TIMEOUT_S = 60
+GAS_HEADROOM = 1.3
 
 
 def connect(rpc_url: str, timeout_s: float = 10.0) -> Web3:
@@ -71,10 +72,14 @@ class Ledger:
             nonce = self.w3.eth.get_transaction_count(account.address, "pending")
         tx_fields: dict[str, Any] = {"from": account.address, "value": value, "nonce": nonce,
                                      "chainId": self.w3.eth.chain_id}
-        if gas is not None:
-            tx_fields["gas"] = gas
+        call = getattr(self.contract.functions, function)(*args)
         try:
-            tx = getattr(self.contract.functions, function)(*args).build_transaction(tx_fields)
+            if gas is None:
+                # Estimated against the latest state, but mined after whatever else lands in the same block
+                # (a second vote on a claim costs more than the first): leave headroom.
+                gas = int(call.estimate_gas({"from": account.address, "value": value}) * GAS_HEADROOM) + 20_000
+            tx_fields["gas"] = gas
+            tx = call.build_transaction(tx_fields)
         except ContractLogicError as exc:
             raise decode_revert(self.artifact.abi, _revert_data(exc), function) from None
         signed = account.sign_transaction(tx)
@@ -127,7 +132,10 @@ class Ledger:
             self.w3.eth.call(call, block_identifier=receipt["blockNumber"] - 1)
         except ContractLogicError as exc:
             return decode_revert(self.artifact.abi, _revert_data(exc), signed.function)
-        return ChainError(f"{signed.function} {signed.tx_hash} reverted in block {receipt['blockNumber']}")
+        # The call succeeds on the previous block's state: it failed for reasons of its own block.
+        reason = "OutOfGas" if receipt["gasUsed"] >= tx["gas"] else "RevertedInBlock"
+        return ContractRevert(reason, {"tx": signed.tx_hash, "block": receipt["blockNumber"],
+                                       "gas_used": receipt["gasUsed"], "gas_limit": tx["gas"]}, signed.function)
 
     # -- events ------------------------------------------------------------------------------------------
     def events(self, from_block: int, to_block: int | str = "latest", names: Iterable[str] | None = None) -> list:

@@ -53,10 +53,10 @@ def run(
         confirmations=confirmations, poll_interval_s=poll_interval, keep_every=keep_every,
         auto_stake_wei=parse_eth(auto_stake) if auto_stake else 0, cheat=cheat)
     runtime = Runtime(options)
-    worker = build_role(runtime)
+    role_loop = build_role(runtime)
     typer.echo(f"{role} {account.address} on job {job}: serving {runtime.public_url}, data in {options.data_dir}",
                err=True)
-    runtime.run(worker.tick, on_start=worker.start)
+    runtime.run(role_loop.tick, on_start=role_loop.start, on_resume=getattr(role_loop, "resume", None))
 
 
 @node_app.command("status")

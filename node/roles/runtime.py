@@ -169,17 +169,23 @@ class Runtime:
         spec = JobSpec.from_json(self.options.spec_file.read_bytes())
         run_segment(spec, genesis(spec), spec.spec_hash(), 0, self.address, 0, 1)
 
-    def run(self, tick, on_start=None) -> None:
+    def run(self, tick, on_start=None, on_resume=None) -> None:
         """Serve HTTP, settle the outbox, then follow the chain and call `tick()` until SIGTERM/SIGINT."""
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stopping.set())
+        # Transactions signed before a crash go out first: a claim's window may be closing while we start.
+        try:
+            self.outbox.reconcile()
+            if on_resume:
+                on_resume()  # decisions taken before a crash, acted on before the slow warm-up
+        except (ChainError, OSError) as exc:
+            self.state.log("chain-error", error=str(exc))  # retried by the loop's settle calls
         self.warm_up()
         self.server.start()
         self._await_job()
         if self.stopping.is_set():
             self.server.stop()
             return
-        self.outbox.reconcile()
         if on_start:
             on_start()
         backoff = self.options.poll_interval_s

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import time
 
+from .. import failpoints
 from ..chain.errors import ContractRevert
 from ..heads import accepted_claims_synced, round_mean
 from .aggregator import finalize_due_claims
@@ -21,6 +22,15 @@ class Verifier:
 
     def start(self) -> None:
         self.rt.ensure_stake(VERIFIER_ROLE, self.rt.job()["min_verifier_stake"])
+
+    def resume(self) -> None:
+        """After a restart: cast the votes already decided but never signed (no replay, no torch needed)."""
+        rt = self.rt
+        block = rt.block()
+        for claim in rt.state.rows("select c.* from claims c join verdicts v on v.kind = 'claim' "
+                                   "and v.subject_id = c.claim_id where c.status = 'Pending' "
+                                   "and v.decision in ('approve', 'reject')"):
+            self._vote_on_claim(claim, block)
 
     def tick(self) -> None:
         rt = self.rt
@@ -50,6 +60,7 @@ class Verifier:
         decided = rt.state.one("select * from verdicts where kind = 'claim' and subject_id = ?", (claim["claim_id"],))
         if decided is None or decided["decision"] == "abstain":
             decided = self._decide(claim, seed)
+            failpoints.hit("verifier-decided")
         if decided["decision"] == "abstain":
             return  # no vote rather than a wrong one; tried again next tick while the window is open
         try:
@@ -75,7 +86,10 @@ class Verifier:
         except InvalidArtifactURI as exc:
             verdict = abstain("artifact_uri_invalid", detail=str(exc))
         else:
-            verdict = verify_claim(rt.spec, subject, _b32(claim["base"]), seed, rt.address, fetch)
+            # The head is the chain's for the claim's round, not the claim's own `base`: checking start == head
+            # against the claim itself would prove nothing.
+            head = rt.ledger.call("roundInfo", rt.job_id, claim["round"])[1]
+            verdict = verify_claim(rt.spec, subject, head, seed, rt.address, fetch)
         self.verify_seconds += time.perf_counter() - started
         self.claims_checked += 1
         row = {"kind": "claim", "subject_id": claim["claim_id"], "decision": verdict.decision,

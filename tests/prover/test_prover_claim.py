@@ -21,8 +21,8 @@ def root_of(spec, head, round=0, worker=ALICE):
 
 
 def test_same_claim_twice_gives_the_same_root(dspec, dgenesis):
-    a = prove_claim(dspec, dgenesis, 0, ALICE, MemoryStore())
-    b = prove_claim(dspec, dgenesis, 0, ALICE.upper().replace("0X", "0x"), MemoryStore())
+    a = prove_claim(dspec, dgenesis, 0, ALICE, MemoryStore(), background=False)
+    b = prove_claim(dspec, dgenesis, 0, ALICE.upper().replace("0X", "0x"), MemoryStore(), background=True)
     assert a.transcript.to_bytes() == b.transcript.to_bytes()
     assert a.root == b.root and a.result_id == b.result_id == checkpoint_id(a.result_tensors)
     assert a.transcript.base == checkpoint_id(dgenesis)

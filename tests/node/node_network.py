@@ -1,0 +1,147 @@
+"""A small real network for the node tests: anvil with a state file, the ledger, a job, node processes."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from node.api.server import free_port
+from node.chain.anvil import Anvil
+from node.chain.client import Ledger, connect, deploy_ledger
+from node.chain.devaccounts import dev_account
+from node.config import Deployment, deployment_path
+from node.jobs import JobTerms, create_job, save_spec, spec_path
+
+BLOCK_TIME_S = 0.25
+
+
+@dataclass
+class NodeProc:
+    name: str
+    role: str
+    dev_index: int
+    port: int
+    process: subprocess.Popen | None = None
+    runs: int = 0
+
+    @property
+    def address(self) -> str:
+        return dev_account(self.dev_index).address
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Network:
+    home: Path
+    port: int
+    anvil: Anvil | None = None
+    ledger: Ledger | None = None
+    deployment: Deployment | None = None
+    job_id: int = 0
+    spec: object = None
+    nodes: dict[str, NodeProc] = field(default_factory=dict)
+
+    # -- chain ------------------------------------------------------------------------------------------------
+    def start_chain(self) -> None:
+        self.anvil = Anvil(log_path=self.home / "anvil.log", port=self.port, block_time=BLOCK_TIME_S,
+                           state_path=self.home / "anvil-state.json")
+        self.anvil.start()
+
+    def deploy_and_create_job(self, spec, terms: JobTerms) -> None:
+        w3 = connect(self.anvil.url)
+        self.ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks=10)
+        self.deployment = Deployment(chain_id=w3.eth.chain_id, address=self.ledger.address,
+                                     block=receipt["blockNumber"], rpc_url=self.anvil.url)
+        self.deployment.save(deployment_path(self.home))
+        self.spec = spec
+        self.job_id = 1
+        save_spec(spec_path(self.home, self.job_id), spec)
+        self._terms = terms
+
+    def create_job(self) -> None:
+        created = create_job(self.ledger, dev_account(0), self.spec, self._terms, 10 * 10**18, home=self.home)
+        assert created["job_id"] == self.job_id
+
+    # -- nodes ------------------------------------------------------------------------------------------------
+    def add(self, name: str, role: str, dev_index: int) -> NodeProc:
+        self.nodes[name] = NodeProc(name, role, dev_index, free_port())
+        return self.nodes[name]
+
+    def start(self, name: str, failpoint: str | None = None) -> NodeProc:
+        node = self.nodes[name]
+        node.runs += 1
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.pop("GRADCHAIN_FAILPOINT", None)
+        if failpoint:
+            env["GRADCHAIN_FAILPOINT"] = failpoint
+        log = open(self.home / f"{name}.{node.runs}.log", "wb")
+        node.process = subprocess.Popen(
+            [sys.executable, "-m", "node.cli", "node", "run", "--role", node.role, "--job", str(self.job_id),
+             "--home", str(self.home), "--dev-account", str(node.dev_index), "--port", str(node.port),
+             "--data-dir", str(self.data_dir(name)), "--poll-interval", "0.2", "--auto-stake", "1"],
+            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        log.close()
+        return node
+
+    def data_dir(self, name: str) -> Path:
+        return self.home / "nodes" / name
+
+    def wait_serving(self, names: list[str], timeout_s: float = 120) -> None:
+        deadline = time.monotonic() + timeout_s
+        for name in names:
+            node = self.nodes[name]
+            while True:
+                assert node.process.poll() is None, f"{name} exited: {self.log_tail(name)}"
+                try:
+                    httpx.get(f"{node.url}/status", timeout=1).raise_for_status()
+                    break
+                except httpx.HTTPError:
+                    assert time.monotonic() < deadline, f"{name} never served /status"
+                    time.sleep(0.2)
+
+    def stop(self, name: str, sig: int = signal.SIGTERM) -> int:
+        node = self.nodes[name]
+        if node.process and node.process.poll() is None:
+            node.process.send_signal(sig)
+            try:
+                node.process.wait(20)
+            except subprocess.TimeoutExpired:
+                node.process.kill()
+                node.process.wait()
+        return node.process.returncode
+
+    def stop_all(self) -> None:
+        for name in self.nodes:
+            self.stop(name)
+        if self.anvil:
+            self.anvil.stop()
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        node = self.nodes[name]
+        text = (self.home / f"{name}.{node.runs}.log").read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    # -- chain queries ------------------------------------------------------------------------------------------
+    def round(self) -> int:
+        return self.ledger.call("getJob", self.job_id)[4]
+
+    def wait_round(self, target: int, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while self.round() < target:
+            for node in self.nodes.values():
+                assert node.process is None or node.process.poll() is None or node.process.returncode in (0, -9, -15), \
+                    f"{node.name} crashed: {self.log_tail(node.name)}"
+            assert time.monotonic() < deadline, f"round {target} not reached in {timeout_s}s (at {self.round()})"
+            time.sleep(0.3)
+
+    def events(self, name: str) -> list:
+        return [e for e in self.ledger.events(self.deployment.block) if e["event"] == name]

@@ -1,0 +1,109 @@
+"""The artifact server over real HTTP: good artifacts served and re-checked, every bad request refused."""
+from __future__ import annotations
+
+import httpx
+import pytest
+import torch
+
+from node.api.app import create_app
+from node.api.context import NodeContext
+from node.api.server import BackgroundServer
+from node.artifact_store import ArtifactStore, blob_id
+from node.state import NodeState
+from prover.checkpoint import checkpoint_id, checkpoint_to_bytes
+
+MAX_BYTES = 64 * 1024
+
+
+@pytest.fixture()
+def server(tmp_path):
+    store = ArtifactStore(tmp_path / "artifacts", max_bytes=MAX_BYTES)
+    context = NodeContext(role="worker", address="0x" + "11" * 20, chain_id=31337, ledger_address="0x" + "22" * 20,
+                          store=store, state=NodeState(tmp_path / "node.db"))
+    running = BackgroundServer(create_app(context)).start()
+    yield running, store
+    running.stop()
+
+
+def a_checkpoint() -> tuple[bytes, bytes]:
+    tensors = {"param/w": torch.arange(12, dtype=torch.float32).reshape(3, 4)}
+    cid = checkpoint_id(tensors)
+    return cid, checkpoint_to_bytes(tensors, cid)
+
+
+def test_serves_a_stored_checkpoint_byte_for_byte(server):
+    running, store = server
+    cid, data = a_checkpoint()
+    store.put("checkpoint", data, expected_id=cid)
+    response = httpx.get(f"{running.url}/artifacts/{cid.hex()}")
+    assert response.status_code == 200
+    assert response.content == data
+    assert response.headers["x-artifact-kind"] == "checkpoint"
+    assert httpx.get(f"{running.url}/artifacts/0x{cid.hex()}").content == data
+
+
+@pytest.mark.parametrize("bad_id", ["zz" * 32, "abc", "00" * 33, "..%2F..%2Fetc%2Fpasswd", "%2e%2e", "0x" + "g" * 64])
+def test_refuses_malformed_ids_and_path_tricks(server, bad_id):
+    running, _ = server
+    response = httpx.get(f"{running.url}/artifacts/{bad_id}")
+    assert response.status_code in (400, 404)
+    assert response.status_code == 404 or "not 64 hex characters" in response.json()["detail"]
+
+
+def test_path_traversal_never_leaves_the_store(server):
+    running, _ = server
+    for path in ("/artifacts/../../etc/passwd", "/artifacts/%2e%2e/%2e%2e/etc/passwd", "/artifacts//etc/passwd"):
+        response = httpx.get(running.url + path)
+        assert response.status_code in (400, 404)
+        assert b"root:" not in response.content
+
+
+def test_unknown_id_is_404(server):
+    running, _ = server
+    response = httpx.get(f"{running.url}/artifacts/{'ab' * 32}")
+    assert response.status_code == 404
+    assert "not stored here" in response.json()["detail"]
+
+
+def test_upload_accepted_only_when_content_matches_its_id(server):
+    running, store = server
+    cid, data = a_checkpoint()
+    wrong = bytes(32)
+    refused = httpx.put(f"{running.url}/artifacts/{wrong.hex()}", content=data)
+    assert refused.status_code == 422 and "does not match its id" in refused.json()["detail"]
+    assert not store.has(wrong) and not store.has(cid)
+    accepted = httpx.put(f"{running.url}/artifacts/{cid.hex()}", content=data)
+    assert accepted.status_code == 201 and store.has(cid)
+
+
+def test_upload_of_garbage_as_checkpoint_is_refused(server):
+    running, store = server
+    garbage = b"not a safetensors file"
+    response = httpx.put(f"{running.url}/artifacts/{blob_id(garbage).hex()}", content=garbage)
+    assert response.status_code == 422 and "not a valid checkpoint" in response.json()["detail"]
+
+
+def test_oversize_upload_is_refused_and_nothing_is_written(server):
+    running, store = server
+    big = b"\0" * (MAX_BYTES + 1)
+    response = httpx.put(f"{running.url}/artifacts/{blob_id(big).hex()}?kind=blob", content=big)
+    assert response.status_code == 413 and "exceeds the limit" in response.json()["detail"]
+    assert not any(store.root.iterdir())
+
+
+def test_a_file_altered_on_disk_is_not_served(server):
+    running, store = server
+    data = b"transcript-like bytes"
+    hex_id = store.put("blob", data)
+    path, _ = store.path(hex_id)
+    path.write_bytes(b"tampered bytes")
+    response = httpx.get(f"{running.url}/artifacts/{hex_id}")
+    assert response.status_code == 500 and "is corrupt" in response.json()["detail"]
+
+
+def test_status_and_openapi_are_served(server):
+    running, _ = server
+    status = httpx.get(f"{running.url}/status").json()
+    assert status["role"] == "worker" and status["chain_id"] == 31337
+    paths = httpx.get(f"{running.url}/openapi.json").json()["paths"]
+    assert {"/artifacts/{artifact_id}", "/status", "/claims", "/rounds"} <= set(paths)

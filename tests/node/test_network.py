@@ -1,0 +1,142 @@
+"""Real node processes on a real anvil: rounds end to end, crashes at the worst moments, a chain restart.
+
+Two workers, two verifiers and an aggregator, each a `gradchain node run` process with its own key, port and
+SQLite file; they share nothing but the chain and HTTP. The tests run in order on one network (module
+scope), because standing one up costs most of the time.
+"""
+from __future__ import annotations
+
+import signal
+import sqlite3
+import time
+
+import pytest
+
+from node.api.server import free_port
+from node.fetch import HttpFetcher
+from node.jobs import JobTerms
+from prover.aggregate import mean_checkpoints
+from prover.checkpoint import checkpoint_from_bytes, checkpoint_id
+from prover.presets import digits_spec
+
+from node_network import Network
+
+ACCEPTED = 2
+# Windows are generous because a restarted node needs a few seconds on a loaded 2-core CI machine to come back
+# before the round (or the claim's vote) closes: 60 blocks of 0.25 s.
+TERMS = JobTerms(quorum=2, max_votes=2, submit_window=60, verify_window=100)
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory):
+    network = Network(home=tmp_path_factory.mktemp("network"), port=free_port())
+    network.start_chain()
+    network.deploy_and_create_job(digits_spec(steps_per_claim=20), TERMS)
+    for name, role, index in (("worker-1", "worker", 1), ("worker-2", "worker", 2), ("verifier-1", "verifier", 3),
+                              ("verifier-2", "verifier", 4), ("aggregator", "aggregator", 5)):
+        network.add(name, role, index)
+        network.start(name)
+    network.wait_serving(list(network.nodes))
+    network.create_job()
+    yield network
+    network.stop_all()
+
+
+def db_rows(net: Network, node: str, sql: str, params=()) -> list[dict]:
+    conn = sqlite3.connect(net.data_dir(node) / "node.db")
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def wait_for(predicate, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+
+
+def test_two_rounds_end_to_end(net):
+    net.wait_round(2, timeout_s=300)
+    submitted = {e["args"]["claimId"]: e["args"] for e in net.events("ClaimSubmitted")}
+    finalized = {e["args"]["claimId"]: e["args"]["status"] for e in net.events("ClaimFinalized")}
+    workers = {net.nodes["worker-1"].address, net.nodes["worker-2"].address}
+    for round_ in (0, 1):
+        claims = sorted(c for c, a in submitted.items() if a["round"] == round_)
+        assert {submitted[c]["worker"] for c in claims} == workers and len(claims) == 2
+        assert all(finalized[c] == ACCEPTED for c in claims)
+
+    # Heads form one chain, and each head is the mean of its round's accepted results, rebuilt here from
+    # the workers' artifact servers.
+    genesis = net.ledger.call("getJob", net.job_id)[1][1]
+    advanced = [e["args"] for e in net.events("HeadAdvanced")]
+    assert advanced[0]["parent"] == genesis
+    for previous, current in zip(advanced, advanced[1:]):
+        assert current["parent"] == previous["head"]
+    for round_ in (0, 1):
+        claims = sorted(c for c, a in submitted.items() if a["round"] == round_)
+        results = []
+        for c in claims:
+            with HttpFetcher(submitted[c]["artifactURI"]) as fetch:
+                results.append(checkpoint_from_bytes(fetch(submitted[c]["result"]), submitted[c]["result"]))
+        assert checkpoint_id(mean_checkpoints(results)) == advanced[round_]["head"]
+
+    # Each verifier recorded why it approved.
+    verdicts = db_rows(net, "verifier-1", "select * from verdicts where kind = 'claim'")
+    assert verdicts and all(v["decision"] == "approve" for v in verdicts)
+
+
+def test_worker_killed_between_signing_and_sending_lands_its_claim_once(net):
+    net.stop("worker-1")
+    net.start("worker-1", failpoint="outbox-signed:submitClaim")
+    returncode = net.nodes["worker-1"].process.wait(180)
+    assert returncode == -signal.SIGKILL
+    (signed,) = db_rows(net, "worker-1", "select * from outbox where status = 'signed'")
+    round_ = int(signed["key"].split(":")[2])
+
+    net.start("worker-1")
+    net.wait_round(round_ + 1, timeout_s=240)
+    claims = [e for e in net.events("ClaimSubmitted")
+              if e["args"]["worker"] == net.nodes["worker-1"].address and e["args"]["round"] == round_]
+    assert len(claims) == 1, "the claim must land exactly once"
+    assert claims[0]["transactionHash"].to_0x_hex() == signed["tx_hash"], "the same signed bytes, not a re-sign"
+    (row,) = db_rows(net, "worker-1", "select * from outbox where key = ?", (signed["key"],))
+    assert row["status"] == "mined" and row["nonce"] == signed["nonce"]
+
+
+def test_verifier_killed_between_deciding_and_voting_votes_once(net):
+    net.stop("verifier-1")
+    before = {r["subject_id"] for r in db_rows(net, "verifier-1", "select subject_id from verdicts")}
+    net.start("verifier-1", failpoint="verifier-decided")
+    assert net.nodes["verifier-1"].process.wait(180) == -signal.SIGKILL
+    (decided,) = [r for r in db_rows(net, "verifier-1", "select * from verdicts where kind = 'claim'")
+                  if r["subject_id"] not in before]
+    claim_id = decided["subject_id"]
+    assert not db_rows(net, "verifier-1", "select * from outbox where key = ?", (f"vote:{claim_id}",))
+
+    net.start("verifier-1")
+    wait_for(lambda: net.ledger.call("getClaim", claim_id)[9] != 1, 180, f"claim {claim_id} to be finalized")
+    verifier = net.nodes["verifier-1"].address
+    votes = [e for e in net.events("Attested") if e["args"]["claimId"] == claim_id and e["args"]["verifier"] == verifier]
+    assert len(votes) == 1 and votes[0]["args"]["approve"] is (decided["decision"] == "approve")
+    (after,) = db_rows(net, "verifier-1", "select * from verdicts where kind = 'claim' and subject_id = ?", (claim_id,))
+    assert after["decided_at"] == decided["decided_at"], "the recorded verdict is used, not decided again"
+
+
+def test_nodes_continue_after_anvil_restarts_from_its_state_file(net):
+    round_before = net.round()
+    block_before = net.ledger.w3.eth.block_number
+    net.anvil.stop()  # SIGTERM: anvil writes its state file
+    time.sleep(2)  # nodes meet a dead RPC endpoint meanwhile
+    net.anvil.start()
+    assert net.ledger.w3.eth.block_number >= block_before, "the chain resumed from its state file"
+    net.wait_round(round_before + 1, timeout_s=240)
+    advanced = [e["args"] for e in net.events("HeadAdvanced")]
+    for previous, current in zip(advanced, advanced[1:]):
+        assert current["parent"] == previous["head"]
+    assert all(n.process.poll() is None for n in net.nodes.values()), "every node rode out the outage"
