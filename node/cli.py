@@ -1,7 +1,13 @@
 """`gradchain`: one program for every role (devnet, job, node, wallet, audit, demo)."""
 from __future__ import annotations
 
-import typer
+import os
+
+# Before anything can load torch: MKL's thread-count-invariant mode must be set before its first matmul, or
+# honest replays can differ in the last bits (prover/determinism.py explains).
+os.environ.setdefault("MKL_CBWR", "AUTO,STRICT")
+
+import typer  # noqa: E402
 
 app = typer.Typer(help="gradchain: a proof-of-useful-work ledger that pays for verified gradient steps.",
                   no_args_is_help=True, pretty_exceptions_enable=False)

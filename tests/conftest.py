@@ -1,7 +1,11 @@
 """Shared fixtures: a real anvil chain per test module, started on a free port and torn down after."""
 from __future__ import annotations
 
-import pytest
+import os
+
+os.environ.setdefault("MKL_CBWR", "AUTO,STRICT")  # before any test module loads torch (prover/determinism.py)
+
+import pytest  # noqa: E402
 
 from node.chain.anvil import Anvil
 from node.chain.client import connect

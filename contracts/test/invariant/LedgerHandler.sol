@@ -99,6 +99,11 @@ contract LedgerHandler is TestBase {
         }
     }
 
+    function _sign(uint256 key, IGradchainLedger.Attestation memory a) internal view returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, ledger.attestationDigest(a));
+        return abi.encodePacked(r, s, v);
+    }
+
     // ------------------------------------------------------------------------------------------- actions
 
     function createJob(uint256 seed, uint256 escrow) external {
@@ -214,9 +219,7 @@ contract LedgerHandler is TestBase {
         bytes[] memory sigs = new bytes[](n);
         for (uint256 i; i < n; ++i) {
             atts[i] = IGradchainLedger.Attestation(claimId, (approveMask >> i) & 1 == 1, root, seed);
-            (uint8 v, bytes32 r, bytes32 s) =
-                vm.sign(verifierKeys[(verifierSeed + i) % N_VERIFIERS], ledger.attestationDigest(atts[i]));
-            sigs[i] = abi.encodePacked(r, s, v);
+            sigs[i] = _sign(verifierKeys[(verifierSeed + i) % N_VERIFIERS], atts[i]);
         }
         vm.prank(_pick(actors, verifierSeed >> 8));
         try ledger.attestBatch(atts, sigs) {} catch {}
