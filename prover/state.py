@@ -10,6 +10,8 @@ Decided here:
 
 from __future__ import annotations
 
+import copy
+
 import torch
 
 from prover.checkpoint import CheckpointError, Tensors
@@ -55,9 +57,22 @@ def expected_layout(spec: JobSpec, model: torch.nn.Module) -> dict[str, tuple[tu
     return layout
 
 
+_TEMPLATES: dict[bytes, torch.nn.Module] = {}
+
+
+def _model_template(spec: JobSpec) -> torch.nn.Module:
+    """The spec's freshly initialized model, built once per process (keyed by the spec's canonical bytes)."""
+    key = spec.canonical_json()
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = build_model(spec)
+    return _TEMPLATES[key]
+
+
 def build_training_state(spec: JobSpec, tensors: Tensors, device: torch.device | str = "cpu"):
     """(model, optimizer) on `device`, holding exactly the given checkpoint. Refuses a wrong layout."""
-    model = build_model(spec)
+    # Every weight is overwritten below, so a copy of a cached model replaces a fresh seeded random init:
+    # a verifier replaying many short segments pays for the init once, not per segment.
+    model = copy.deepcopy(_model_template(spec))
     check_layout(spec, model, tensors)
     model.to(device)
     optimizer = new_optimizer(spec, model)

@@ -105,4 +105,14 @@ contract LedgerInvariantsTest is TestBase {
             assertEq(j.round, handler.ghostRound(jobId), "round == number of advances");
         }
     }
+
+    function invariant_probe() public view {
+        assertTrue(handler.okHeadsAdvanced() < 2, "PROBE heads");
+    }
+    function invariant_probe2() public view {
+        assertTrue(handler.okWithdrawals() < 3, "PROBE withdrawals");
+    }
+    function invariant_probe3() public view {
+        assertTrue(handler.okVotes() < 10, "PROBE votes");
+    }
 }
