@@ -92,7 +92,10 @@ class _Committer:
         t0 = time.perf_counter()
         cid = checkpoint_id(tensors)
         if keep:
-            self._store.put(cid, tensors)
+            # Inline commits see the live training tensors: a store that keeps references (rather than
+            # serializing at once, as DirStore and MemoryStore do) must get a copy that training cannot change.
+            self._store.put(cid, tensors if self._pool is not None else
+                            {n: t.detach().to("cpu", copy=True) for n, t in tensors.items()})
         self.seconds += time.perf_counter() - t0  # only this thread writes it
         return cid
 

@@ -4,8 +4,9 @@ pragma solidity 0.8.30;
 import {IGradchainLedger} from "./IGradchainLedger.sol";
 
 /// @title LedgerStorage
-/// @notice The ledger's storage layout and the few checks shared by GradchainLedger and LedgerHeads. Both
-///         inherit it first, so LedgerHeads, run by delegatecall, sees the ledger's storage slot for slot.
+/// @notice The ledger's storage layout and the few checks shared by GradchainLedger and LedgerRounds. Both
+///         inherit it before any contract with storage, so LedgerRounds, run by delegatecall, sees the ledger's
+///         storage slot for slot (`forge inspect <name> storageLayout` shows the same prefix for both).
 abstract contract LedgerStorage {
     /// @dev See Round.accMasked.
     bytes32 internal constant _ACC_MASK = bytes32(uint256(1));

@@ -1,8 +1,9 @@
 """`gradchain node run --role worker|verifier|aggregator` and `gradchain node status`."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import httpx
 import typer
@@ -33,6 +34,20 @@ def run(
     keep_every: Annotated[int, typer.Option(help="worker: store every m-th checkpoint, regenerate the rest")] = 2,
     auto_stake: Annotated[Optional[str], typer.Option(help="stake this many ETH at start if below the job's minimum")] = None,
     cheat: Annotated[Optional[str], typer.Option(help="DEMO/TESTS ONLY: a dishonest worker (skip-training)")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="worker: agree to the job's terms without a prompt (recorded "
+                                      "in HOME/consent.json); accepted and ignored by other roles")] = False,
+    max_threads: Annotated[Optional[int], typer.Option(help="worker: at most this many CPU threads for training")] = None,
+    device: Annotated[Optional[str], typer.Option(help="worker: cpu, or cuda (when present; tolerance-mode jobs)")] = None,
+    max_disk: Annotated[Optional[str], typer.Option(help="worker: cap on stored artifacts, e.g. 2GB (old finalized "
+                                                    "claims are pruned first)")] = None,
+    schedule: Annotated[Optional[str], typer.Option(help="worker: daily windows to train in, e.g. "
+                                                    "09:00-12:00,22:00-06:00 (local time)")] = None,
+    only_when_idle: Annotated[Optional[bool], typer.Option("--only-when-idle/--any-load", help="worker: train only "
+                                                           "while other processes leave the CPU idle")] = None,
+    idle_threshold: Annotated[Optional[float], typer.Option(help="worker: % of all cores other processes may use "
+                                                            "while the machine still counts as idle (default 25)")] = None,
+    idle_grace: Annotated[Optional[float], typer.Option(help="worker: seconds the machine must stay idle before "
+                                                        "training starts or resumes (default 60)")] = None,
     home: HomeOpt = None, rpc: RpcOpt = None, deployment: DeploymentOpt = None, wallet: WalletOpt = None,
     dev_account: DevAccountOpt = None, password_file: PasswordFileOpt = None,
 ) -> None:
@@ -45,18 +60,41 @@ def run(
     if cheat is not None and (role != "worker" or cheat not in CHEATS):
         raise ValueError(f"--cheat applies to workers only and must be one of {', '.join(CHEATS)}")
     h = resolve_home(home)
+    worker_flags = {"max_threads": max_threads, "device": device, "max_disk_bytes": max_disk, "schedule": schedule,
+                    "only_when_idle": only_when_idle, "idle_threshold": idle_threshold, "idle_grace_s": idle_grace}
+    extra: dict[str, Any] = {}
+    if role == "worker":
+        extra = worker_extra(h, yes, worker_flags)
+    elif any(v is not None for v in worker_flags.values()):
+        raise ValueError("--max-threads, --device, --max-disk, --schedule, --only-when-idle, --idle-threshold and "
+                         f"--idle-grace apply to workers only, not to a {role}")
     account = signing_account(h, wallet, dev_account, password_file)
     options = NodeOptions(
         role=role, job_id=job, spec_file=spec or h / "jobs" / str(job) / "spec.json",
         data_dir=data_dir or h / "nodes" / f"{role}-{account.address.lower()}", home=h, account=account,
         rpc_url=rpc, deployment_file=deployment, host=host, port=port, public_url=public_url,
         confirmations=confirmations, poll_interval_s=poll_interval, keep_every=keep_every,
-        auto_stake_wei=parse_eth(auto_stake) if auto_stake else 0, cheat=cheat)
+        auto_stake_wei=parse_eth(auto_stake) if auto_stake else 0, cheat=cheat, extra=extra)
     runtime = Runtime(options)
     role_loop = build_role(runtime)
     typer.echo(f"{role} {account.address} on job {job}: serving {runtime.public_url}, data in {options.data_dir}",
                err=True)
-    runtime.run(role_loop.tick, on_start=role_loop.start, on_resume=getattr(role_loop, "resume", None))
+    runtime.run(role_loop.tick, on_start=role_loop.start, on_resume=getattr(role_loop, "resume", None),
+                may_warm_up=getattr(role_loop, "may_warm_up", None))
+
+
+def worker_extra(home: Path, yes: bool, flags: dict) -> dict[str, Any]:
+    """The worker's settings (flags over HOME/worker.toml) and how it may ask for consent."""
+    from node.worker_policy.settings import config_path, load_settings
+
+    settings = load_settings(home, yes=True if yes else None, **flags)
+    ask = None
+    if sys.stdin.isatty():
+        def ask(summary: str) -> bool:
+            return typer.confirm(f"{summary}\n\nAgree, and let this machine work on these terms?", default=False,
+                                 err=True)
+    return {"worker_settings": settings, "ask": ask,
+            "yes_source": "--yes" if yes else f"yes = true in {config_path(home)}"}
 
 
 @node_app.command("status")
@@ -71,5 +109,17 @@ def status(url: Annotated[str, typer.Option(help="the node's HTTP URL")] = "http
     if as_json:
         print_json(info)
         return
+    details = info.pop("details", {}) or {}
     for key, value in info.items():
-        typer.echo(f"{key:>17}: {value}")
+        typer.echo(f"{key:>22}: {value}")
+    earnings = details.pop("earnings", None)
+    for key, value in details.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        typer.echo(f"{key:>22}: {value}")
+    if earnings:
+        typer.echo("earnings".rjust(22) + ":")
+        for key, value in earnings.items():
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {v}" for k, v in value.items())
+            typer.echo(f"{key:>22}: {value}")

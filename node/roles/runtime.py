@@ -7,6 +7,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from eth_account.signers.local import LocalAccount
 
@@ -59,12 +60,20 @@ class Runtime:
         self.follower = EventFollower(self.state, self.ledger, self.deployment.block, options.confirmations)
         self.stopping = threading.Event()
         self.status: dict = {}
+        # A role may add fields computed when /status is asked (a paused worker's loop is blocked, its HTTP not).
+        self.live_status: Callable[[], dict] | None = None
         self.context = NodeContext(role=options.role, address=self.address, chain_id=self.deployment.chain_id,
                                    ledger_address=self.ledger.address, store=self.store, state=self.state,
-                                   extra_status=lambda: self.status)
+                                   extra_status=self.status_details)
         self.server = BackgroundServer(create_app(self.context), options.host, options.port)
         self.public_url = options.public_url or self.server.url
         self._fetchers: dict[str, HttpFetcher] = {}
+
+    def status_details(self) -> dict:
+        details = dict(self.status)  # a copy: the role loop updates it while the server reads
+        if self.live_status is not None:
+            details.update(self.live_status())
+        return details
 
     # -- job facts -----------------------------------------------------------------------------------------
     def job(self) -> dict:
@@ -169,8 +178,11 @@ class Runtime:
         spec = JobSpec.from_json(self.options.spec_file.read_bytes())
         run_segment(spec, genesis(spec), spec.spec_hash(), 0, self.address, 0, 1)
 
-    def run(self, tick, on_start=None, on_resume=None) -> None:
-        """Serve HTTP, settle the outbox, then follow the chain and call `tick()` until SIGTERM/SIGINT."""
+    def run(self, tick, on_start=None, on_resume=None, may_warm_up=None) -> None:
+        """Serve HTTP, settle the outbox, then follow the chain and call `tick()` until SIGTERM/SIGINT.
+
+        may_warm_up: asked before the warm-up step (a worker without its owner's consent trains nothing).
+        """
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stopping.set())
         # Transactions signed before a crash go out first: a claim's window may be closing while we start.
@@ -180,14 +192,19 @@ class Runtime:
                 on_resume()  # decisions taken before a crash, acted on before the slow warm-up
         except (ChainError, OSError) as exc:
             self.state.log("chain-error", error=str(exc))  # retried by the loop's settle calls
-        self.warm_up()
+        if may_warm_up is None or may_warm_up():
+            self.warm_up()
         self.server.start()
         self._await_job()
         if self.stopping.is_set():
             self.server.stop()
             return
         if on_start:
-            on_start()
+            try:
+                on_start()
+            except BaseException:
+                self.server.stop()  # e.g. a worker without consent: stop serving, let the caller say why
+                raise
         backoff = self.options.poll_interval_s
         while not self.stopping.is_set():
             try:

@@ -1,11 +1,27 @@
-"""Worker: each round, train the assigned steps from the head, serve the evidence, submit one claim."""
+"""Worker: each round, train the assigned steps from the head, serve the evidence, submit one claim.
+
+It behaves as a guest on its owner's machine (node/worker_policy/): nothing trains or is staked before the
+owner agreed to the job's terms; training uses at most the threads, device and disk allowed, runs only inside
+the schedule and, with --only-when-idle, only while other processes leave the CPU idle. A pause waits at a
+segment boundary with the training state in memory and resumes from there; a claim whose round closed
+meanwhile is abandoned before anything is submitted.
+"""
 from __future__ import annotations
 
+import sys
 import time
+from datetime import datetime
 
 from prover.store import DirStore
 
 from ..chain.errors import ContractRevert
+from ..worker_policy import earnings
+from ..worker_policy.caps import apply_thread_cap, check_device, check_device_for_spec, device_text
+from ..worker_policy.consent import ConsentBook, ConsentRequired, ConsentSubject, describe, obtain_consent
+from ..worker_policy.gate import WAITING, ClaimAbandoned, WorkGate
+from ..worker_policy.idle import IdleMonitor
+from ..worker_policy.pruning import disk_used, prune
+from ..worker_policy.settings import WorkerSettings, format_size
 from .runtime import Runtime
 
 WORKER_ROLE = 1
@@ -18,12 +34,67 @@ class Worker:
         from prover.claim import prove_claim
 
         self.prove = prove or prove_claim
+        extra = rt.options.extra
+        self.settings: WorkerSettings = extra.get("worker_settings") or WorkerSettings()
+        self.ask = extra.get("ask")  # the interactive consent prompt (None: not a terminal)
+        self.yes_source = extra.get("yes_source", "--yes")
+        self.threads = apply_thread_cap(self.settings.max_threads)
+        self.device = check_device(self.settings.device)
+        self.idle = None
+        if self.settings.only_when_idle:
+            self.idle = IdleMonitor(self.settings.idle_threshold, self.settings.idle_grace_s).start()
+        self.gate = WorkGate(self.settings.schedule, self.idle, extra.get("clock", datetime.now), rt.stopping)
         self.steps_done = 0
-        self.train_seconds = 0.0
+        self.progress: dict | None = None  # the claim being trained: round, segments done, segments
+        self.abandoned = 0
+        self.pruned_files = self.pruned_bytes = 0
+        self.claim_bytes: int | None = None  # disk one claim takes: estimated from the spec, then measured
+        self.round_seen_at: dict[int, float] = {}  # wall time each round was first seen (for rounds per hour)
+        self.job_terms: dict | None = None
+        rt.live_status = self.live_status
+
+    # -- consent and start ---------------------------------------------------------------------------------------
+    def may_warm_up(self) -> bool:
+        """Warm-up trains a step, so only when consent is already known and training may run now."""
+        if self.settings.only_when_idle or not self.settings.schedule.allows(self.gate.clock()):
+            return False
+        if self.settings.yes:
+            return True
+        from prover.spec import JobSpec
+
+        try:
+            spec_hash = "0x" + JobSpec.from_json(self.rt.options.spec_file.read_bytes()).spec_hash().hex()
+        except (OSError, ValueError):
+            return False
+        return ConsentBook(self.rt.options.home).has_job(self.rt.deployment.chain_id, self.rt.ledger.address,
+                                                         self.rt.job_id, spec_hash)
 
     def start(self) -> None:
-        self.rt.ensure_stake(WORKER_ROLE, self.rt.job()["min_worker_stake"])
-        self.rt.context.on_missing = self.regenerate_missing
+        rt = self.rt
+        job = rt.job()
+        self._remember_job(job)
+        check_device_for_spec(self.device, rt.spec.verification_mode)
+        self.claim_bytes = self._estimated_claim_bytes()
+        subject = ConsentSubject(chain_id=rt.deployment.chain_id, ledger=rt.ledger.address, job_id=rt.job_id,
+                                 spec_hash="0x" + rt.spec.spec_hash().hex(),
+                                 reward_per_claim_wei=job["params"][2], worker_slash_wei=job["params"][10],
+                                 min_worker_stake_wei=job["min_worker_stake"])
+        cap = self.settings.max_disk_bytes
+        summary = describe(subject, rt.spec, job, self.settings.caps_text(), device_text(self.device), self.threads,
+                           self.claim_bytes, format_size(cap) if cap is not None else "none",
+                           rt.address, rt.public_url, rt.options.auto_stake_wei)
+        try:
+            how = obtain_consent(ConsentBook(rt.options.home), subject, summary, self.settings.yes, self.yes_source,
+                                 self.ask, rt.options.home)
+        except ConsentRequired:
+            print(summary, file=sys.stderr)
+            raise
+        if how != "prompt":
+            print(summary if how != "recorded" else summary.splitlines()[1].strip(), file=sys.stderr)
+        print(f"consent: {how}", file=sys.stderr)
+        rt.state.log("consent", how=how, job=rt.job_id)
+        rt.ensure_stake(WORKER_ROLE, job["min_worker_stake"])
+        rt.context.on_missing = self.regenerate_missing
 
     def regenerate_missing(self, hex_id: str) -> bool:
         """Serve an unstored intermediate checkpoint: replay it from the nearest stored one (PROTOCOL.md §3)."""
@@ -34,7 +105,8 @@ class Worker:
         for path in sorted(self.rt.store.root.glob("*.transcript.json")):
             transcript = Transcript.from_bytes(path.read_bytes())
             if wanted in transcript.boundary_ids():
-                tensors = regenerate(self.rt.spec, transcript, DirStore(self.rt.store.root), wanted)
+                tensors = regenerate(self.rt.spec, transcript, DirStore(self.rt.store.root), wanted,
+                                     device=self.device)
                 self.rt.keep_checkpoint(wanted, tensors)
                 return True
         return False
@@ -42,42 +114,148 @@ class Worker:
     def claim_key(self, round_: int) -> str:
         return f"claim:{self.rt.job_id}:{round_}"
 
+    # -- the loop ----------------------------------------------------------------------------------------------
     def tick(self) -> None:
         rt = self.rt
         job = rt.job()
+        self._remember_job(job)
         round_ = job["round"]
-        self._refresh_status(job)
         key = self.claim_key(round_)
         if rt.outbox.status(key) is not None:
             rt.outbox.settle(key)  # already signed: make sure it is mined, never re-sign
+            self.gate.enter(WAITING, "claim submitted: waiting for the next round")
             return
         closes_at = job["round_start"] + job["submit_window"]
         if rt.block() >= closes_at:
-            return  # too late for this round: wait for the next head
+            self.gate.enter(WAITING, "this round's window has closed: waiting for the next head")
+            return
+        self._make_room(job)
+        if not self.gate.may_start():
+            return  # paused: the schedule, the owner's own use of the CPU, or the disk cap
         head = job["head"]
         head_tensors = rt.head_tensors(head, round_)
-        proof = self.prove(rt.spec, head_tensors, round_, rt.address, DirStore(rt.store.root),
-                           keep_every=rt.options.keep_every)
-        self.steps_done += rt.spec.steps_per_claim
-        self.train_seconds += proof.train_seconds
+        try:
+            proof = self._train(round_, head_tensors, closes_at)
+        except ClaimAbandoned as exc:
+            self.abandoned += 1
+            self.gate.enter(WAITING, f"claim of round {round_} abandoned: {exc}")
+            rt.state.log("claim-abandoned", round=round_, reason=str(exc), progress=self.progress)
+            return
+        except BaseException:
+            self.gate.enter(WAITING, f"training of round {round_} failed (see the log)")
+            raise
+        finally:
+            self.progress = None
         transcript_bytes = proof.transcript.to_bytes()
         rt.store.put("transcript", transcript_bytes, expected_id=proof.transcript.root)
         rt.keep_checkpoint(proof.result_id, proof.result_tensors)
+        self.claim_bytes = self._measured_claim_bytes(proof, len(transcript_bytes))
         rt.state.log("trained", round=round_, root="0x" + proof.transcript.root.hex(),
                      seconds=round(proof.train_seconds, 3))
         try:
             rt.outbox.submit(key, "submitClaim", rt.job_id, round_, head, proof.result_id, proof.transcript.root,
                              rt.spec.steps_per_claim, rt.public_url)
+            self.gate.enter(WAITING, "claim submitted: waiting for the next round")
         except ContractRevert as exc:
             # Signing runs the call first: a closed window or a head that just moved is refused here,
             # before anything was written to the outbox, so the next tick starts clean.
             rt.state.log("claim-refused", round=round_, error=str(exc))
+            self.gate.enter(WAITING, f"claim of round {round_} refused: {exc}")
 
-    def _refresh_status(self, job: dict) -> None:
-        rows = self.rt.state.rows("select status, count(*) as n from claims where worker = ? group by status",
-                                  (self.rt.address,))
-        counts = {r["status"]: r["n"] for r in rows}
-        self.rt.status.update(round=job["round"], steps_trained=self.steps_done,
-                              steps_per_second=round(self.steps_done / self.train_seconds, 1)
-                              if self.train_seconds else None,
-                              claims=counts, updated_at=time.time())
+    def _train(self, round_: int, head_tensors, closes_at: int):
+        """prove_claim, pausing between segments whenever the gate says so."""
+        rt, spec = self.rt, self.rt.spec
+        self.progress = {"round": round_, "segments_done": 0, "segments": spec.segments_per_claim}
+
+        def between_segments(j: int, losses) -> None:
+            self.steps_done += spec.checkpoint_every
+            self.progress["segments_done"] = j + 1
+            self.gate.between_segments(still_useful=lambda: rt.block() < closes_at)
+
+        proof = self.prove(spec, head_tensors, round_, rt.address, DirStore(rt.store.root),
+                           keep_every=rt.options.keep_every, progress=between_segments, device=self.device)
+        if self.progress["segments_done"] == 0:  # a strategy that reports no progress (the demo's cheater)
+            self.steps_done += spec.steps_per_claim
+        return proof
+
+    # -- disk ---------------------------------------------------------------------------------------------------
+    def _make_room(self, job: dict) -> None:
+        """Under --max-disk: prune before a claim; hold training if even pruning cannot make room."""
+        cap = self.settings.max_disk_bytes
+        if cap is None:
+            return
+        root = self.rt.store.root
+        need = self.claim_bytes or 0
+        if disk_used(root) + need <= cap:
+            self.gate.holds.pop("disk", None)
+            return
+        ours = {r["transcript_root"]: r for r in self.rt.state.rows(
+            "select transcript_root, status, round from claims where worker = ? and job_id = ?",
+            (self.rt.address, self.rt.job_id))}
+        plan = prune(root, ours, job["round"], "0x" + job["head"].hex(), need, cap)
+        if plan.delete:
+            self.pruned_files += len(plan.delete)
+            self.pruned_bytes += plan.freed_bytes
+            self.rt.state.log("pruned", files=len(plan.delete), bytes=plan.freed_bytes)
+        left = plan.used_bytes - plan.freed_bytes
+        if left + need > cap:
+            self.gate.holds["disk"] = (f"disk cap {format_size(cap)} reached: {format_size(left)} stored that "
+                                       f"verifiers may still ask for, a claim needs {format_size(need)}")
+        else:
+            self.gate.holds.pop("disk", None)
+
+    def _estimated_claim_bytes(self) -> int:
+        from prover.claim import kept_boundaries
+        from prover.state import genesis
+
+        spec = self.rt.spec
+        checkpoint = sum(t.numel() * t.element_size() for t in genesis(spec).values())
+        kept = len(kept_boundaries(spec.segments_per_claim, self.rt.options.keep_every))
+        return (kept + 1) * checkpoint + 512 * spec.segments_per_claim  # + the result, + the transcript
+
+    def _measured_claim_bytes(self, proof, transcript_size: int) -> int:
+        sizes = [self.rt.store.path(i) for i in {*proof.stored_ids, proof.result_id}]
+        return transcript_size + sum(found[0].stat().st_size for found in sizes if found)
+
+    # -- status --------------------------------------------------------------------------------------------------
+    def _remember_job(self, job: dict) -> None:
+        self.round_seen_at.setdefault(job["round"], time.time())
+        self.job_terms = {"job_id": self.rt.job_id, "round": job["round"], "reward_per_claim": job["params"][2]}
+
+    def _round_seconds(self) -> float | None:
+        """Mean wall time between rounds this node saw start (the first one seen may have started earlier)."""
+        seen = sorted(self.round_seen_at.items())[1:]
+        if len(seen) < 2:
+            return None
+        return (seen[-1][1] - seen[0][1]) / (seen[-1][0] - seen[0][0])
+
+    def live_status(self) -> dict:
+        """The worker's part of /status, computed when asked (a pause blocks the loop, not the HTTP server)."""
+        import torch
+
+        from ..worker_policy.gate import PAUSED, WORKING
+
+        gate, sample = self.gate, (self.idle.last if self.idle else None)
+        status = {
+            "activity": gate.activity, "reason": gate.reason, "paused_since": gate.paused_since,
+            "pauses": gate.pauses, "last_pause_latency_s": gate.last_pause_latency_s,
+            "claim_in_progress": dict(self.progress) if self.progress else None,
+            "claims_abandoned": self.abandoned, "torch_threads": torch.get_num_threads(), "device": self.device,
+            "settings": self.settings.to_json(),
+            "cpu": {"others_percent": round(sample.others_percent, 1), "own_percent": round(sample.own_percent, 1)}
+            if sample else None,
+            "disk": {"used_bytes": disk_used(self.rt.store.root), "cap_bytes": self.settings.max_disk_bytes,
+                     "claim_bytes": self.claim_bytes, "pruned_files": self.pruned_files,
+                     "pruned_bytes": self.pruned_bytes},
+        }
+        if self.job_terms is not None and self.rt.spec is not None:
+            status["earnings"] = earnings.summary(
+                self.rt.state, self.rt.address, self.job_terms, self.rt.spec.steps_per_claim, self.steps_done,
+                gate.seconds(WORKING), gate.seconds(PAUSED), self._round_seconds())
+            status["round"] = self.job_terms["round"]
+            # Kept from before the earnings block, for scripts that read them.
+            status.update(steps_trained=self.steps_done,
+                          steps_per_second=status["earnings"]["steps_per_second"],
+                          claims=status["earnings"]["claims"])
+        status["updated_at"] = time.time()
+        return status

@@ -50,9 +50,8 @@ def mine(w3, blocks: int) -> None:
 
 
 def held_equals_books(w3, ledger: Ledger) -> bool:
-    """Invariant 1 of PROTOCOL.md §4: ETH held == escrow (free + reserved) + credits + stakes."""
-    job_reserved = sum(ledger.call("getJob", j)[3] for j in range(1, ledger.call("counters")[0] + 1))
-    books = ledger.call("totalEscrow") + job_reserved + ledger.call("totalCredits") + ledger.call("totalStakes")
+    """Invariant 1 of PROTOCOL.md §4: ETH held == escrow (totalEscrow counts reservations too) + credits + stakes."""
+    books = ledger.call("totalEscrow") + ledger.call("totalCredits") + ledger.call("totalStakes")
     return w3.eth.get_balance(ledger.address) == books
 
 
@@ -73,6 +72,8 @@ def test_full_claim_lifecycle_with_three_verifiers(w3, ledger, accounts):
     assert "WrongRound(expected=0, given=1)" in str(refused.value)
 
     receipt = ledger.send(worker, "submitClaim", job_id, 0, GENESIS, RESULT, ROOT, 40, "http://127.0.0.1:9")
+    assert ledger.call("getJob", job_id)[3] == params[2] + params[3] * params[5]  # reward + fee * maxVotes reserved
+    assert held_equals_books(w3, ledger)
     (submitted,) = [e for e in ledger.events(receipt["blockNumber"], receipt["blockNumber"])
                     if e["event"] == "ClaimSubmitted"]
     claim_id = submitted["args"]["claimId"]

@@ -1,0 +1,124 @@
+"""Test helpers for the audit: run the commands in-process, a faulty RPC proxy, a tiny artifact server."""
+from __future__ import annotations
+
+import http.server
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import typer
+from typer.testing import CliRunner
+
+from node.commands.audit import audit_command
+from node.commands.explorer import explorer_command
+
+_app = typer.Typer()
+_app.command("audit")(audit_command)
+_app.command("explorer")(explorer_command)
+
+
+def audit(network, db: Path, *args: str, rpc: str | None = None):
+    """`gradchain audit` in this process (torch is imported once per test session); returns (exit code, report)."""
+    argv = ["audit", "--home", str(network.home), "--db", str(db), "--json", *args]
+    if rpc:
+        argv += ["--rpc", rpc]
+    result = CliRunner().invoke(_app, argv, catch_exceptions=False)
+    report = json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
+    return result, report
+
+
+def check(report: dict, name: str) -> dict:
+    return next(c for c in report["checks"] if c["name"] == name)
+
+
+def db_rows(db: Path, sql: str, params=()) -> list[dict]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class FaultyRpcProxy:
+    """Forwards JSON-RPC to anvil; after `healthy_requests` requests it drops connections or stalls them."""
+
+    def __init__(self, upstream: str):
+        self.upstream = upstream
+        self.mode = "ok"  # ok | drop | hang
+        self.healthy_requests: int | None = None
+        self.requests = 0
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                proxy.requests += 1
+                failing = proxy.mode != "ok" and proxy.healthy_requests is not None \
+                    and proxy.requests > proxy.healthy_requests
+                if failing and proxy.mode == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(2)  # no answer at all: the client sees the connection drop
+                    return
+                if failing and proxy.mode == "hang":
+                    time.sleep(3)  # longer than the audit's --rpc-timeout
+                    return
+                answer = httpx.post(proxy.upstream, content=body, headers={"content-type": "application/json"})
+                self.send_response(answer.status_code)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def fail_after(self, requests: int, mode: str) -> None:
+        self.requests, self.healthy_requests, self.mode = 0, requests, mode
+
+    def heal(self) -> None:
+        self.mode = "ok"
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+class ArtifactServer:
+    """Serves fixed bytes at GET /artifacts/{hex id}, the way a worker's node does."""
+
+    def __init__(self, artifacts: dict[bytes, bytes]):
+        store = {k.hex(): v for k, v in artifacts.items()}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                data = store.get(self.path.rsplit("/", 1)[-1])
+                if data is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("content-type", "application/octet-stream")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
