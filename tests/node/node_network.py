@@ -87,7 +87,7 @@ class Network:
         node.process = subprocess.Popen(
             [sys.executable, "-m", "node.cli", "node", "run", "--role", node.role, "--job", str(self.job_id),
              "--home", str(self.home), "--dev-account", str(node.dev_index), "--port", str(node.port),
-             "--data-dir", str(self.data_dir(name)), "--poll-interval", "0.2", "--auto-stake", "1"],
+             "--data-dir", str(self.data_dir(name)), "--poll-interval", "0.2", "--auto-stake", "1", "--yes"],
             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         log.close()
         return node

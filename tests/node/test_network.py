@@ -24,7 +24,7 @@ from node_network import Network
 ACCEPTED = 2
 # Windows are generous because a restarted node needs a few seconds on a loaded 2-core CI machine to come back
 # before the round (or the claim's vote) closes: 60 blocks of 0.25 s.
-TERMS = JobTerms(quorum=2, max_votes=2, submit_window=60, verify_window=100)
+TERMS = JobTerms(quorum=2, max_votes=2, submit_window=60, verify_window=160)
 
 
 @pytest.fixture(scope="module")
