@@ -15,7 +15,9 @@ app = typer.Typer(help="gradchain: a proof-of-useful-work ledger that pays for v
 
 def _mount_subcommands() -> None:
     # Each command group lives in its own module; mounted here so `gradchain --help` lists them all.
+    from node.commands.audit import audit_command
     from node.commands.devnet import devnet_app
+    from node.commands.explorer import explorer_command
     from node.commands.job import job_app
     from node.commands.node_run import node_app
     from node.wallet.cli import wallet_app
@@ -24,6 +26,8 @@ def _mount_subcommands() -> None:
     app.add_typer(job_app, name="job")
     app.add_typer(node_app, name="node")
     app.add_typer(wallet_app, name="wallet", help="Keystores, balances, staking and reward withdrawals.")
+    app.command("audit")(audit_command)
+    app.command("explorer")(explorer_command)
 
 
 @app.command("demo")

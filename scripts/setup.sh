@@ -15,3 +15,4 @@ if [ ! -x node_modules/.bin/forge ] || [ package-lock.json -nt node_modules/.pac
   npm ci --no-audit --no-fund --loglevel=error
 fi
 node_modules/.bin/forge build --quiet
+

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/install-browser.sh
 echo "== forge test (profile ci) =="
 FOUNDRY_PROFILE=ci node_modules/.bin/forge test
 echo "== pytest =="

@@ -87,16 +87,20 @@ class _Checkpoints:
 
 
 def verify_claim(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_address: str,
-                 fetch: Fetch) -> Verdict:
-    """Approve, reject or abstain on one claim (PROTOCOL.md §5); never raises."""
+                 fetch: Fetch, samples: int | None = None) -> Verdict:
+    """Approve, reject or abstain on one claim (PROTOCOL.md §5); never raises.
+
+    `samples` overrides the spec's samples_per_verifier (an auditor replays every segment); None keeps it.
+    """
     try:
-        return _verify(spec, claim, head_id, seed, verifier_address, fetch)
+        return _verify(spec, claim, head_id, seed, verifier_address, fetch,
+                       spec.samples_per_verifier if samples is None else samples)
     except Exception as e:  # a bug or an unforeseen input must cost a vote, never the node
         return abstain("internal_error", error=f"{type(e).__name__}: {e}"[:500])
 
 
 def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_address: str,
-            fetch: Fetch) -> Verdict:
+            fetch: Fetch, samples: int) -> Verdict:
     problem = _bad_inputs(claim, head_id, seed, verifier_address)
     if problem:
         return abstain("bad_input", detail=problem)
@@ -128,7 +132,7 @@ def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_a
         return fault
 
     # 2. Sample. 3. Replay.
-    sample = sample_segments(seed, verifier_address, len(transcript.segments), spec.samples_per_verifier)
+    sample = sample_segments(seed, verifier_address, len(transcript.segments), min(samples, len(transcript.segments)))
     unavailable: list[dict] = []
     measured: dict[int, dict] = {}
     for j in sample:

@@ -115,9 +115,9 @@ def check_claim_votes(db: sqlite_utils.Database) -> CheckResult:
             check.add(FAIL, claim=c["claim_id"], rule="a claim with a valid quorum of approvals must not expire",
                       valid_approvals=valid[True], quorum=quorum)
     via = Counter(v["via"] for vs in votes.values() for v in vs)
+    how = ", ".join(f"{n} via {k}" for k, n in sorted(via.items()))
     return check.settle(f"{counts['Accepted']} accepted, {counts['Rejected']} rejected, {counts['Expired']} expired "
-                        f"claims; {sum(via.values())} votes ({', '.join(f'{n} via {k}' for k, n in sorted(via.items()))})"
-                        f"; {len(check.problems())} problems")
+                        f"claims; {sum(via.values())} votes ({how}); {len(check.problems())} problems")
 
 
 def _vote_problem(claim: dict, vote: dict, job: dict, deadline: int, history: StakeHistory) -> str | None:
@@ -194,7 +194,8 @@ def check_credits(db: sqlite_utils.Database, snap: Snapshot) -> CheckResult:
     got_slashes = defaultdict(list)
     for r in rows(db, "select * from slashes order by id"):
         got_slashes[r["claim_id"]].append((r["account"], r["role"], int(r["amount"])))
-    released = {r["claim_id"]: int(r["amount"]) for r in rows(db, "select * from escrow_changes where kind = 'released'")}
+    released = {r["claim_id"]: int(r["amount"])
+                for r in rows(db, "select * from escrow_changes where kind = 'released'")}
     total = 0
     settled = 0
     for c in rows(db, "select * from claims order by claim_id"):
@@ -354,7 +355,8 @@ def check_head_chain(db: sqlite_utils.Database) -> CheckResult:
                           started=started and started["head"], head=h["head"])
             previous = h
         if previous is not None and previous["head"] != job["head"]:
-            check.add(FAIL, job=job_id, rule="the last head is the job's head", last=previous["head"], job_head=job["head"])
+            check.add(FAIL, job=job_id, rule="the last head is the job's head", last=previous["head"],
+                      job_head=job["head"])
         for c in rows(db, "select c.claim_id, c.base, c.round, r.head from claims c join rounds r on "
                           "r.job_id = c.job_id and r.round = c.round where c.job_id = ?", (job_id,)):
             if c["base"] != c["head"]:

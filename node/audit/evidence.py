@@ -214,7 +214,7 @@ def check_reverify(db: sqlite_utils.Database, specs: dict, evidence: Evidence, c
     from verifier.claim import Claim
     from verifier.verify import verify_claim
 
-    check = CheckResult("reverify", f"randomly chosen accepted claims replay in full")
+    check = CheckResult("reverify", "randomly chosen accepted claims replay in full")
     with db.conn:
         db["reverify"].delete_where()
     if count <= 0:
@@ -229,12 +229,12 @@ def check_reverify(db: sqlite_utils.Database, specs: dict, evidence: Evidence, c
         if spec is None or c["seed"] is None:
             status, decision, reason = UNVERIFIABLE, "abstain", {"check": "no spec" if spec is None else "no seed"}
         else:
-            full = full_replay_spec(spec)
             claim = Claim(claim_id=c["claim_id"], worker=c["worker"], round=c["round"], base=_b(c["base"]),
                           result=_b(c["result"]), transcript_root=_b(c["transcript_root"]), steps=c["steps"])
             before = len(evidence.tampered)
-            verdict = verify_claim(full, claim, _b(c["base"]), _b(c["seed"]), AUDITOR_ADDRESS,
-                                   evidence.fetcher_for(c["artifact_uri"]))
+            # The contract checked base == head at submission, so the claim's base is its round's head.
+            verdict = verify_claim(spec, claim, _b(c["base"]), _b(c["seed"]), AUDITOR_ADDRESS,
+                                   evidence.fetcher_for(c["artifact_uri"]), samples=spec.segments_per_claim)
             decision, reason = verdict.decision, verdict.reason
             tampered = evidence.tampered[before:]
             if decision == "approve":
@@ -252,15 +252,6 @@ def check_reverify(db: sqlite_utils.Database, specs: dict, evidence: Evidence, c
     passed = sum(1 for e in check.evidence if e["status"] == PASS)
     return check.settle(f"{passed} of {len(chosen)} chosen claims (of {len(accepted)} accepted; --reverify-seed "
                         f"{seed}) replayed every segment and matched")
-
-
-def full_replay_spec(spec):
-    """The job's spec with every segment sampled. It keeps the job's specHash: the data assignment and the
-    transcript's binding are functions of specHash, and only the sample size of the replay changes."""
-    full = spec.replace(samples_per_verifier=spec.segments_per_claim)
-    job_hash = spec.spec_hash()
-    object.__setattr__(full, "spec_hash", lambda: job_hash)  # frozen dataclass: an instance-level override
-    return full
 
 
 def _b(hex_value: str) -> bytes:

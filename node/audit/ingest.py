@@ -105,8 +105,9 @@ def ingest(db: sqlite_utils.Database, ledger: Ledger, deployment_block: int, rpc
         end_hash = read(f"reading block {end}", lambda: _block_hash(w3, end), hint)
         with db.conn:  # one transaction: the events of the page, their transactions, and the cursor move
             db["events"].insert_all(
-                ({"block": e["blockNumber"], "log_index": e["logIndex"], "tx_hash": HexBytes(e["transactionHash"]).to_0x_hex(),
-                  "name": e["event"], "args": dumps(e["args"])} for e in events),
+                ({"block": e["blockNumber"], "log_index": e["logIndex"],
+                  "tx_hash": HexBytes(e["transactionHash"]).to_0x_hex(), "name": e["event"], "args": dumps(e["args"])}
+                 for e in events),
                 pk=("block", "log_index"), replace=True)
             db["transactions"].insert_all(txs, pk="tx_hash", replace=True)
             db["cursor"].insert({"name": "events", "block": end, "block_hash": end_hash, "updated_at": time.time()},

@@ -158,6 +158,8 @@ def _replay(db: sqlite_utils.Database, ledger: Ledger, chain_id: int) -> dict[st
                 "claim_id": a["claimId"], "verifier": a["verifier"], "approve": int(a["approve"]), "seed": a["seed"],
                 "block": e["block"], "log_index": e["log_index"], "tx_hash": e["tx_hash"], "via": via,
                 "signer": signer, "signature": signature}
+            # Running counts while the claim is pending; ClaimFinalized states the final ones (compared in checks).
+            s["claims"][a["claimId"]]["approvals" if a["approve"] else "rejections"] += 1
         elif name == "ClaimFinalized":
             claim = s["claims"][a["claimId"]]
             claim.update(status=CLAIM_STATUS.get(a["status"], str(a["status"])), approvals=a["approvals"],
@@ -197,6 +199,7 @@ def _replay(db: sqlite_utils.Database, ledger: Ledger, chain_id: int) -> dict[st
             s["head_votes"][(a["proposalId"], a["verifier"])] = {
                 "proposal_id": a["proposalId"], "verifier": a["verifier"], "approve": int(a["approve"]),
                 "block": e["block"], "tx_hash": e["tx_hash"]}
+            s["proposals"][a["proposalId"]]["approvals" if a["approve"] else "rejections"] += 1
         elif name == "HeadFinalized":
             s["proposals"][a["proposalId"]].update(
                 status=PROPOSAL_STATUS.get(a["status"], str(a["status"])), approvals=a["approvals"],

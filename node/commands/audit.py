@@ -29,8 +29,9 @@ def audit_command(
     reverify_seed: Annotated[Optional[int], typer.Option("--reverify-seed", help="seed of the random choice "
                                                          "(printed in the report, to repeat a run)")] = None,
     page_blocks: Annotated[int, typer.Option("--page-blocks", min=1, help="blocks per eth_getLogs page")] = 2000,
-    spec: Annotated[Optional[list[Path]], typer.Option("--spec", help="a job spec file; repeat for several jobs "
-                                                       "(matched by specHash; default HOME/jobs/<id>/spec.json)")] = None,
+    spec: Annotated[Optional[list[Path]], typer.Option(
+        "--spec", help="a job spec file; repeat for several jobs (matched by specHash; default "
+                       "HOME/jobs/<id>/spec.json)")] = None,
     rpc_timeout: Annotated[float, typer.Option("--rpc-timeout", help="seconds per JSON-RPC request")] = 10.0,
     rpc_retries: Annotated[int, typer.Option("--rpc-retries", min=0, help="retries per request before the "
                                              "read stops (resumable)")] = 2,

@@ -67,7 +67,8 @@ def layout(title: str, meta: dict, body: str) -> str:
 <nav><a href="/">heads</a><a href="/claims">claims</a><a href="/addresses">addresses</a><a href="/checks">audit</a></nav>
 <p class="where">{where}</p></header>
 <main>{body}</main>
-<footer>Everything here was rebuilt from chain events by <code>gradchain audit</code>; artifacts link to the workers' servers.</footer>
+<footer>Everything here was rebuilt from chain events by <code>gradchain audit</code>;
+artifacts link to the workers' servers.</footer>
 <script src="/static/chart.js"></script>
 </body></html>"""
 

@@ -20,9 +20,9 @@ _app.command("audit")(audit_command)
 _app.command("explorer")(explorer_command)
 
 
-def audit(network, db: Path, *args: str, rpc: str | None = None):
-    """`gradchain audit` in this process (torch is imported once per test session); returns (exit code, report)."""
-    argv = ["audit", "--home", str(network.home), "--db", str(db), "--json", *args]
+def audit(network, db: Path, *args: str, rpc: str | None = None, as_json: bool = True):
+    """`gradchain audit` in this process (torch is imported once per test session); returns (result, report)."""
+    argv = ["audit", "--home", str(network.home), "--db", str(db), *(["--json"] if as_json else []), *args]
     if rpc:
         argv += ["--rpc", rpc]
     result = CliRunner().invoke(_app, argv, catch_exceptions=False)
@@ -56,9 +56,12 @@ class FaultyRpcProxy:
         self.mode = "ok"  # ok | drop | hang
         self.healthy_requests: int | None = None
         self.requests = 0
+        self._client = httpx.Client(timeout=30)
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # else header and body writes wait on delayed ACKs: 40 ms a request
+
             def log_message(self, *args):
                 pass
 
@@ -74,7 +77,7 @@ class FaultyRpcProxy:
                 if failing and proxy.mode == "hang":
                     time.sleep(3)  # longer than the audit's --rpc-timeout
                     return
-                answer = httpx.post(proxy.upstream, content=body, headers={"content-type": "application/json"})
+                answer = proxy._client.post(proxy.upstream, content=body, headers={"content-type": "application/json"})
                 self.send_response(answer.status_code)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(answer.content)))
@@ -93,6 +96,7 @@ class FaultyRpcProxy:
 
     def close(self) -> None:
         self.server.shutdown()
+        self._client.close()
 
 
 class ArtifactServer:

@@ -80,3 +80,8 @@ def test_second_run_resumes_and_still_passes(network, audited):
     assert report["read"]["resumed"] and report["read"]["first_block"] == first["snapshot_block"] + 1
     assert report["status"] == "pass"
     assert all(c["status"] in ("pass", "skipped") for c in report["checks"])
+    # The terminal report of a third run: one row per check and the overall verdict.
+    result, _ = audit(network, db, as_json=False)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "resumed an earlier read" in text and "overall: PASS" in text and "heads form one chain" in text
