@@ -35,11 +35,15 @@ def demo(home: str = typer.Option(None, help="keep the demo's files here (defaul
          rounds: int = typer.Option(5, help="rounds to run"),
          timeout: float = typer.Option(300, help="give up after this many seconds")) -> None:
     """Run a whole network locally: devnet, job, 3 honest workers, 1 cheater, 3 verifiers, 1 aggregator."""
+    import sys
+
     from rich.console import Console
 
     from node.demo import run_demo
 
-    raise typer.Exit(run_demo(home, rounds, timeout, Console()))
+    # Piped into a log (CI), rich would wrap the closing tables at 80 columns.
+    console = Console() if sys.stdout.isatty() else Console(width=120)
+    raise typer.Exit(run_demo(home, rounds, timeout, console))
 
 
 def main() -> None:
