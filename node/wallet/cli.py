@@ -286,6 +286,14 @@ def _existing_wallet(home: Path, wallet: str | None) -> str:
     return name
 
 
+def _signing_session(home: Path, wallet: str | None, password_file: Path | None, rpc: str | None,
+                     deployment: Path | None):
+    """(ledger session, unlocked account): the wallet is checked to exist before the chain or a password."""
+    name = _existing_wallet(home, wallet)
+    session = _session(home, rpc, deployment)
+    return session, _unlock(home, name, password_file)
+
+
 def _report(result, as_json: bool, text: str) -> None:
     if as_json:
         _print_json(result.to_json())
@@ -313,9 +321,7 @@ def stake(
 
     h = _home(home)
     rid, wei = role_id(role), parse_eth(amount)
-    name = _existing_wallet(h, wallet)
-    session = _session(h, rpc, deployment)
-    account = _unlock(h, name, password_file)
+    session, account = _signing_session(h, wallet, password_file, rpc, deployment)
     result = do_stake(session.ledger, account, rid, wei)
     _report(result, as_json, f"staked {format_eth(result.amount_wei)} as {role}; "
                              f"active {role} stake now {format_eth(result.detail['newActive'])}")
@@ -343,9 +349,7 @@ def unstake(
     h = _home(home)
     rid = role_id(role)
     wei = parse_eth(amount) if amount is not None else 0
-    name = _existing_wallet(h, wallet)
-    session = _session(h, rpc, deployment)
-    account = _unlock(h, name, password_file)
+    session, account = _signing_session(h, wallet, password_file, rpc, deployment)
     if finish:
         result = withdraw_stake(session.ledger, account, rid)
         _report(result, as_json, f"withdrew {format_eth(result.amount_wei)} of unbonded {role} stake")
@@ -370,9 +374,7 @@ def withdraw(
     from .actions import withdraw_credit
 
     h = _home(home)
-    name = _existing_wallet(h, wallet)
-    session = _session(h, rpc, deployment)
-    account = _unlock(h, name, password_file)
+    session, account = _signing_session(h, wallet, password_file, rpc, deployment)
     result = withdraw_credit(session.ledger, account, session.deployment.block)
     _report(result, as_json, f"withdrew {format_eth(result.amount_wei)} to {result.address}")
 

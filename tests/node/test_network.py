@@ -20,6 +20,7 @@ from prover.checkpoint import checkpoint_from_bytes, checkpoint_id
 from prover.presets import digits_spec
 
 from node_network import Network
+from waiting import wait_for
 
 ACCEPTED = 2
 # Windows are generous because a restarted node needs a few seconds on a loaded 2-core CI machine to come back
@@ -51,14 +52,6 @@ def db_rows(net: Network, node: str, sql: str, params=()) -> list[dict]:
         conn.close()
 
 
-def wait_for(predicate, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
 def test_two_rounds_end_to_end(net):

@@ -16,6 +16,7 @@ from node.roles.runtime import NodeOptions, Runtime
 from node.roles.worker import Worker
 from node.worker_policy.schedule import Schedule
 from node.worker_policy.settings import WorkerSettings
+from waiting import wait_for
 from verifier.claim import Claim
 from verifier.verify import verify_claim
 
@@ -34,14 +35,6 @@ class Clock:
         return self.now
 
 
-def wait_for(predicate, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
 def test_schedule_pauses_and_resumes_a_claim(anvil, tmp_path):
