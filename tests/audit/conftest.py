@@ -24,9 +24,26 @@ ROUNDS = 2
 TERMS = JobTerms(quorum=2, max_votes=2, submit_window=20, verify_window=40)
 
 
+AUDIT_DIR = Path(__file__).parent
+_running: list[Network] = []
+
+
+def _in_audit(item) -> bool:
+    return AUDIT_DIR in Path(item.path).parents
+
+
 def pytest_collection_modifyitems(config, items):
-    # Tamper tests add a bogus job and alter an artifact for good: every other test must see the honest ledger.
-    items.sort(key=lambda item: item.get_closest_marker("tamper") is not None)
+    # Tamper tests add a bogus job and alter an artifact for good: every other audit test must see the honest
+    # ledger. All audit tests run first and together, so that their network can stop as soon as they are done.
+    items.sort(key=lambda item: (0 if _in_audit(item) else 1, item.get_closest_marker("tamper") is not None))
+
+
+def pytest_runtest_teardown(item, nextitem):
+    # The network is session-scoped, but its five polling nodes would load the CPU for the rest of the run
+    # (the idle-detection tests measure exactly that): stop it after the last audit test.
+    if _in_audit(item) and (nextitem is None or not _in_audit(nextitem)):
+        while _running:
+            stop_all_at_once(_running.pop())
 
 
 def pytest_configure(config):
@@ -49,6 +66,7 @@ def network(tmp_path_factory):
         net.wait_serving(list(net.nodes))
         net.create_job()
         net.wait_round(ROUNDS, timeout_s=240)
+        _running.append(net)
         yield net
     finally:
         stop_all_at_once(net)
