@@ -52,7 +52,7 @@ class Evidence:
         except ArtifactMismatch as exc:
             self._note(uri, artifact_id, exc.reason)
             raise TamperedArtifact(artifact_id, exc.reason, exc.data) from None
-        except ArtifactUnavailable as exc:
+        except ArtifactUnavailable:
             corrupt = self._server_reports_corrupt(fetcher.url_for(artifact_id))
             if corrupt:
                 self._note(uri, artifact_id, corrupt)

@@ -1,7 +1,6 @@
 """Turn raw revert data into the contract's named custom errors, so a user reads `WrongRound(3, 2)`."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import decode as abi_decode

@@ -1,25 +1,82 @@
-"""Options and error handling every command group shares (the wallet group defines them; reuse, not retype)."""
+"""What every command group shares: the common options, readable errors, home, wallet and key resolution."""
 from __future__ import annotations
 
+import functools
+import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 from eth_account.signers.local import LocalAccount
 
-from node.wallet.cli import (  # noqa: F401  (re-exported for the other command groups)
-    DeploymentOpt,
-    HomeOpt,
-    JsonOpt,
-    PasswordFileOpt,
-    RpcOpt,
-    WalletOpt,
-    _home as resolve_home,
-    _pick_wallet,
-    _print_json as print_json,
-    _unlock,
-    user_errors,
-)
+from node.config import PASSWORD_ENV, DeploymentMissing, gradchain_home, wallet_dir
+from node.wallet.keystore import WalletError, list_wallets, load_account
+from node.wallet.password import resolve_password
+
+HomeOpt = Annotated[Optional[Path], typer.Option("--home", help="gradchain home (default $GRADCHAIN_HOME or ~/.gradchain)")]
+PasswordFileOpt = Annotated[
+    Optional[Path],
+    typer.Option("--password-file", help=f"read the keystore password from this file's first line "
+                                         f"(else ${PASSWORD_ENV}, else a hidden prompt)"),
+]
+WalletOpt = Annotated[Optional[str], typer.Option("--wallet", "-w", help="wallet name (default: the only wallet)")]
+RpcOpt = Annotated[Optional[str], typer.Option("--rpc", help="JSON-RPC URL (default: the deployment file's)")]
+DeploymentOpt = Annotated[
+    Optional[Path], typer.Option("--deployment", help="deployment file (default HOME/deployment.json)")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output on stdout")]
+
+
+def fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def user_errors(command: Callable) -> Callable:
+    """Turn the errors a user can cause into one readable line and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from node.chain.artifacts import ArtifactMissing
+        from node.chain.errors import ChainError, ContractRevert
+        from node.wallet.actions import explain
+
+        try:
+            return command(*args, **kwargs)
+        except ContractRevert as exc:
+            fail(f"{explain(exc)}; nothing was changed")
+        except (WalletError, ChainError, DeploymentMissing, ArtifactMissing, ValueError) as exc:
+            fail(str(exc))
+        except (KeyboardInterrupt, EOFError):
+            fail("interrupted; nothing was changed")
+
+    return wrapper
+
+
+def resolve_home(home: Path | None) -> Path:
+    return gradchain_home(home)
+
+
+def pick_wallet(home: Path, name: str | None, how: str = "--wallet NAME") -> str:
+    if name:
+        return name
+    wallets = list_wallets(home)
+    if len(wallets) == 1:
+        return wallets[0].name
+    if not wallets:
+        raise WalletError(f"no wallets in {wallet_dir(home)}: create one with `gradchain wallet new NAME`")
+    names = ", ".join(w.name for w in wallets)
+    raise WalletError(f"several wallets in {wallet_dir(home)} ({names}): choose one with {how}")
+
+
+def unlock(home: Path, name: str, password_file: Path | None):
+    return load_account(home, name, resolve_password(name, password_file))
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2))
+
+
 
 DevAccountOpt = Annotated[Optional[int], typer.Option(
     "--dev-account", help="use anvil dev account N (PUBLIC key): local devnet only, never a real chain")]
@@ -34,4 +91,4 @@ def signing_account(home: Path, wallet: str | None, dev_account_index: int | Non
         from node.chain.devaccounts import dev_account
 
         return dev_account(dev_account_index)
-    return _unlock(home, _pick_wallet(home, wallet), password_file)
+    return unlock(home, pick_wallet(home, wallet), password_file)

@@ -7,7 +7,7 @@ from .runtime import Runtime
 def build_role(rt: Runtime):
     # torch and the protocol modules load here, before the node reports it is serving, so that the first
     # round's short window is spent training, not importing.
-    import prover.claim  # noqa: F401
+    import prover.claim  # noqa: F401  (imported for its side effect: loading torch now)
     import verifier.verify  # noqa: F401
 
     if rt.options.role == "worker":

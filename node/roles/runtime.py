@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -5,16 +5,17 @@ exit code 1, never a traceback. Chain commands take --rpc, --deployment and --ho
 """
 from __future__ import annotations
 
-import functools
 import getpass
-import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from node.config import PASSWORD_ENV, DeploymentMissing, gradchain_home, wallet_dir
+from node.commands.common import (  # shared by every command group
+    DeploymentOpt, HomeOpt, JsonOpt, PasswordFileOpt, RpcOpt, WalletOpt, pick_wallet as _pick_wallet,
+    print_json as _print_json, resolve_home as _home, unlock as _unlock, user_errors)
+from node.config import wallet_dir
 
 from .amounts import format_eth, parse_eth
 from .keystore import (
@@ -22,7 +23,6 @@ from .keystore import (
     create_wallet,
     import_keystore,
     list_wallets,
-    load_account,
     open_keystore,
     wallet_address,
 )
@@ -34,73 +34,8 @@ wallet_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-HomeOpt = Annotated[Optional[Path], typer.Option("--home", help="gradchain home (default $GRADCHAIN_HOME or ~/.gradchain)")]
-PasswordFileOpt = Annotated[
-    Optional[Path],
-    typer.Option("--password-file", help=f"read the keystore password from this file's first line "
-                                         f"(else ${PASSWORD_ENV}, else a hidden prompt)"),
-]
-WalletOpt = Annotated[Optional[str], typer.Option("--wallet", "-w", help="wallet name (default: the only wallet)")]
-RpcOpt = Annotated[Optional[str], typer.Option("--rpc", help="JSON-RPC URL (default: the deployment file's)")]
-DeploymentOpt = Annotated[
-    Optional[Path], typer.Option("--deployment", help="deployment file (default HOME/deployment.json)")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output on stdout")]
 RoleOpt = Annotated[str, typer.Option("--role", help="worker or verifier")]
 AmountOpt = Annotated[str, typer.Option("--amount", help="amount in ETH, e.g. 0.5")]
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
-
-
-def user_errors(command: Callable) -> Callable:
-    """Turn the errors a user can cause into one readable line and exit code 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from node.chain.artifacts import ArtifactMissing
-        from node.chain.errors import ChainError
-
-        from node.chain.errors import ContractRevert
-
-        from .actions import explain
-
-        try:
-            return command(*args, **kwargs)
-        except ContractRevert as exc:
-            _fail(f"{explain(exc)}; nothing was changed")
-        except (WalletError, ChainError, DeploymentMissing, ArtifactMissing, ValueError) as exc:
-            _fail(str(exc))
-        except (KeyboardInterrupt, EOFError):
-            _fail("interrupted; nothing was changed")
-
-    return wrapper
-
-
-def _home(home: Path | None) -> Path:
-    return gradchain_home(home)
-
-
-def _pick_wallet(home: Path, name: str | None, how: str = "--wallet NAME") -> str:
-    if name:
-        return name
-    wallets = list_wallets(home)
-    if len(wallets) == 1:
-        return wallets[0].name
-    if not wallets:
-        raise WalletError(f"no wallets in {wallet_dir(home)}: create one with `gradchain wallet new NAME`")
-    names = ", ".join(w.name for w in wallets)
-    raise WalletError(f"several wallets in {wallet_dir(home)} ({names}): choose one with {how}")
-
-
-def _unlock(home: Path, name: str, password_file: Path | None):
-    return load_account(home, name, resolve_password(name, password_file))
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2))
 
 
 # -- keystores ---------------------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ class IdleMonitor:
 
     def _loop(self) -> None:
         busy0, total0 = machine_cpu_seconds()
-        own0, t0 = own_cpu_seconds(), time.monotonic()
+        own0 = own_cpu_seconds()
         while not self._stop.wait(self.interval_s):
             busy1, total1 = machine_cpu_seconds()
             own1, t1 = own_cpu_seconds(), time.monotonic()
