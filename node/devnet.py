@@ -74,11 +74,16 @@ def up(home: Path, port: int = 8545, block_time: float | None = 0.5,
     url = chain.start()
     paths.pid.write_text(str(chain.process.pid))
     paths.meta.write_text(json.dumps({"rpc_url": url, "port": chain.port, "block_time": block_time}))
-    w3 = connect(url)
-    existing = _existing_deployment(home, w3)
-    if existing is not None:
-        return existing
-    ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks)
+    try:
+        w3 = connect(url)
+        existing = _existing_deployment(home, w3)
+        if existing is not None:
+            return existing
+        ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks)
+    except BaseException:
+        chain.stop()  # a devnet that could not deploy must not linger in the background
+        paths.pid.unlink(missing_ok=True)
+        raise
     deployment = Deployment(chain_id=w3.eth.chain_id, address=ledger.address, block=receipt["blockNumber"],
                             rpc_url=url)
     deployment.save(deployment_path(home))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -45,16 +46,24 @@ class NodeState:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # One connection shared with the HTTP server's threads (SQLite itself serializes access).
-        self.db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False))
-        # WAL lets the HTTP server read while the role loop writes.
+        self._local = threading.local()
+        # WAL lets the HTTP server's threads read while the role loop writes.
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
         for name, (columns, pk) in TABLES.items():
             if not self.db[name].exists():
                 self.db[name].create(columns, pk=pk)
         self.db["claims"].create_index(["job_id", "round"], if_not_exists=True)
         self.db["outbox"].create_index(["status"], if_not_exists=True)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's connection: the role loop and the HTTP server's threads never share one."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite_utils.Database(sqlite3.connect(self.path, timeout=30))
+            db.execute("PRAGMA synchronous=FULL")
+            self._local.db = db
+        return db
 
     # -- cursor --------------------------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -83,7 +92,3 @@ class NodeState:
     def log(self, event: str, **detail: Any) -> None:
         self.db["work_log"].insert({"at": time.time(), "event": event, "detail": json.dumps(detail, default=str)},
                                    replace=True)
-
-    def transaction(self):
-        """`with state.transaction():` groups writes (the cursor moves with the rows it covers)."""
-        return self.db.conn

@@ -69,7 +69,7 @@ class Runtime:
         self._fetchers: dict[str, HttpFetcher] = {}
 
     def status_details(self) -> dict:
-        details = dict(self.status)  # a copy: the role loop updates it while the server reads
+        details = self.status.copy()  # a copy (atomic under the GIL): the role loop updates it while we read
         if self.live_status is not None:
             details.update(self.live_status())
         return details

@@ -119,8 +119,10 @@ def idle_threshold() -> str:
         own1 = own_cpu_seconds()
         samples.append(100 * max(0.0, busy1 - busy0 - (own1 - own0)) / max(total1 - total0, 1e-9))
         busy0, total0, own0 = busy1, total1, own1
-    threshold = max(25.0, max(samples) + 10)
-    if threshold > 80:
+    # Wide margins: the test's own status polling and the chain count as "others" too, and the synthetic load
+    # (several spinning processes per core) pushes others' share to about 100%.
+    threshold = max(40.0, max(samples) + 25)
+    if threshold > 85:
         pytest.skip(f"other processes already use up to {max(samples):.0f}% of this machine's CPU: "
                     "too busy to tell a synthetic load from the background")
     return f"{threshold:.0f}"
@@ -180,7 +182,7 @@ def test_idle_only_worker_pauses_under_load_resumes_and_its_claim_verifies(chain
         load.stop()
         load = None
         worker.wait_status(lambda s: (s.get("claim_in_progress") or {}).get("segments_done", 0) > paused_at,
-                           30, "training to resume")
+                           30, "training to resume", every_s=0.5)
         claims = worker.wait_status(lambda s: s["earnings"]["claims"]["submitted"] == 1, 60, "the claim")
         earnings = claims["earnings"]
         assert earnings["steps_trained"] == SPEC.steps_per_claim and earnings["steps_per_second"] > 0
