@@ -5,12 +5,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .chain.client import Ledger
+from .chain.enums import ClaimStatus, CreditReason, Role
 from .fetch import HttpFetcher
 from .wallet.amounts import format_eth
 
-REWARD, FEE, SLASH_SHARE = 0, 1, 2
-ACCEPTED, REJECTED = 2, 3
-WORKER, VERIFIER = 1, 2
 
 
 @dataclass
@@ -60,8 +58,9 @@ def build_report(ledger: Ledger, from_block: int, job_id: int, spec, head_server
     rows = []
     with HttpFetcher(head_server) as fetcher:
         for r in range(rounds):
-            row = RoundRow(round=r, head=heads[r].hex(), accepted=outcomes[r].count(ACCEPTED),
-                           rejected=outcomes[r].count(REJECTED), next_head=heads.get(r + 1, b"").hex() or None)
+            row = RoundRow(round=r, head=heads[r].hex(), accepted=outcomes[r].count(ClaimStatus.ACCEPTED),
+                           rejected=outcomes[r].count(ClaimStatus.REJECTED),
+                           next_head=heads.get(r + 1, b"").hex() or None)
             if r + 1 in heads:
                 tensors = checkpoint_from_bytes(fetcher.fetch(heads[r + 1]), heads[r + 1])  # id re-checked
                 metrics = evaluate(spec, tensors)
@@ -72,16 +71,16 @@ def build_report(ledger: Ledger, from_block: int, job_id: int, spec, head_server
         args = e["args"]
         if e["event"] == "Credited" and args["account"] in accounts:
             row = accounts[args["account"]]
-            if args["reason"] == REWARD:
+            if args["reason"] == CreditReason.REWARD:
                 row.rewards += args["amount"]
-            elif args["reason"] == FEE:
+            elif args["reason"] == CreditReason.FEE:
                 row.fees += args["amount"]
             else:
                 row.slash_shares += args["amount"]
         elif e["event"] == "Slashed" and args["account"] in accounts:
             accounts[args["account"]].slashed += args["amount"]
     for row in accounts.values():
-        role = VERIFIER if row.name.startswith("verifier") else WORKER
+        role = Role.VERIFIER if row.name.startswith("verifier") else Role.WORKER
         row.stake = ledger.call("stakeOf", row.address, role)[0]
     return Report(genesis_loss=base["loss"], genesis_accuracy=base["accuracy"], rounds=rows,
                   accounts=list(accounts.values()))

@@ -12,10 +12,9 @@ from typing import Any, Callable
 from hexbytes import HexBytes
 
 from .chain.client import Ledger
+from .chain.enums import ClaimStatus, ProposalStatus
 from .state import CURSOR_KEY, NodeState
 
-CLAIM_STATUS = ["None", "Pending", "Accepted", "Rejected", "Expired"]
-PROPOSAL_STATUS = ["None", "Pending", "Accepted", "Rejected", "Expired"]
 
 
 def plain(value: Any) -> Any:
@@ -110,7 +109,7 @@ class EventFollower:
         self.state.db["claims"].update(a["claimId"], {"approvals": tally["yes"], "rejections": tally["no"]})
 
     def _claim_finalized(self, a: dict, e: dict) -> None:
-        self.state.db["claims"].update(a["claimId"], {"status": CLAIM_STATUS[a["status"]]})
+        self.state.db["claims"].update(a["claimId"], {"status": ClaimStatus(a["status"]).label})
 
     def _head_proposed(self, a: dict, e: dict) -> None:
         self.state.upsert("proposals", {"proposal_id": a["proposalId"], "job_id": a["jobId"], "round": a["round"],
@@ -122,4 +121,4 @@ class EventFollower:
                                          "approve": int(a["approve"])})
 
     def _head_finalized(self, a: dict, e: dict) -> None:
-        self.state.db["proposals"].update(a["proposalId"], {"status": PROPOSAL_STATUS[a["status"]]})
+        self.state.db["proposals"].update(a["proposalId"], {"status": ProposalStatus(a["status"]).label})

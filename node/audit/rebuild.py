@@ -14,15 +14,12 @@ import sqlite_utils
 from eth_utils import to_checksum_address
 
 from node.chain.client import Ledger
+from node.chain.enums import ClaimStatus, CreditReason, ProposalStatus, Role, label
 from verifier.attestation import recover_signer
 
 from .db import create_derived, drop_derived
 from .ingest import SEED_DELAY
 
-ROLE = {1: "worker", 2: "verifier"}
-CLAIM_STATUS = {0: "None", 1: "Pending", 2: "Accepted", 3: "Rejected", 4: "Expired"}
-PROPOSAL_STATUS = CLAIM_STATUS
-CREDIT_REASON = {0: "Reward", 1: "Fee", 2: "SlashShare"}
 
 
 def events(db: sqlite_utils.Database) -> list[dict]:
@@ -74,15 +71,15 @@ def _replay(db: sqlite_utils.Database, ledger: Ledger, chain_id: int) -> dict[st
     proposal_by_tx: dict[str, int] = {}
 
     def stake(account: str, role: int) -> dict:
-        key = (account, ROLE[role])
+        key = (account, Role(role).label)
         if key not in s["stakes"]:
-            s["stakes"][key] = {"account": account, "role": ROLE[role], "active": 0, "unbonding": 0, "staked": 0,
+            s["stakes"][key] = {"account": account, "role": Role(role).label, "active": 0, "unbonding": 0, "staked": 0,
                                 "withdrawn": 0, "slashed": 0}
         return s["stakes"][key]
 
     def stake_change(e: dict, account: str, role: int, kind: str, amount: int, claim_id: int | None = None):
         st = stake(account, role)
-        s["stake_changes"].append({"id": len(s["stake_changes"]) + 1, "account": account, "role": ROLE[role],
+        s["stake_changes"].append({"id": len(s["stake_changes"]) + 1, "account": account, "role": Role(role).label,
                                    "kind": kind, "amount": amount, "new_active": st["active"], "block": e["block"],
                                    "log_index": e["log_index"], "claim_id": claim_id})
 
@@ -162,7 +159,7 @@ def _replay(db: sqlite_utils.Database, ledger: Ledger, chain_id: int) -> dict[st
             s["claims"][a["claimId"]]["approvals" if a["approve"] else "rejections"] += 1
         elif name == "ClaimFinalized":
             claim = s["claims"][a["claimId"]]
-            claim.update(status=CLAIM_STATUS.get(a["status"], str(a["status"])), approvals=a["approvals"],
+            claim.update(status=label(ClaimStatus, a["status"]), approvals=a["approvals"],
                          rejections=a["rejections"], finalized_block=e["block"], finalized_log_index=e["log_index"])
             if claim["status"] == "Accepted":
                 key = (claim["job_id"], claim["round"])
@@ -177,14 +174,14 @@ def _replay(db: sqlite_utils.Database, ledger: Ledger, chain_id: int) -> dict[st
             escrow_change(e, a["jobId"], "released", a["amount"], None, a["claimId"])
         elif name == "Credited":
             s["credits"].append({"id": len(s["credits"]) + 1, "account": a["account"], "claim_id": a["claimId"],
-                                 "amount": a["amount"], "reason": CREDIT_REASON.get(a["reason"], str(a["reason"])),
+                                 "amount": a["amount"], "reason": label(CreditReason, a["reason"]),
                                  "block": e["block"], "log_index": e["log_index"]})
         elif name == "Slashed":
             st = stake(a["account"], a["role"])
             st["active"] -= a["amount"]
             st["slashed"] += a["amount"]
             stake_change(e, a["account"], a["role"], "slash", a["amount"], a["claimId"])
-            s["slashes"].append({"id": len(s["slashes"]) + 1, "account": a["account"], "role": ROLE[a["role"]],
+            s["slashes"].append({"id": len(s["slashes"]) + 1, "account": a["account"], "role": Role(a["role"]).label,
                                  "claim_id": a["claimId"], "amount": a["amount"], "block": e["block"]})
         elif name == "Withdrawn":
             s["withdrawals"].append({"id": len(s["withdrawals"]) + 1, "account": a["account"], "amount": a["amount"],
@@ -202,7 +199,7 @@ def _replay(db: sqlite_utils.Database, ledger: Ledger, chain_id: int) -> dict[st
             s["proposals"][a["proposalId"]]["approvals" if a["approve"] else "rejections"] += 1
         elif name == "HeadFinalized":
             s["proposals"][a["proposalId"]].update(
-                status=PROPOSAL_STATUS.get(a["status"], str(a["status"])), approvals=a["approvals"],
+                status=label(ProposalStatus, a["status"]), approvals=a["approvals"],
                 rejections=a["rejections"], finalized_block=e["block"])
             proposal_by_tx[e["tx_hash"]] = a["proposalId"]
         elif name == "HeadAdvanced":

@@ -15,10 +15,10 @@ from .checks import Snapshot, all_ledger_checks, rows
 from .db import bind_deployment, open_db
 from .evidence import Evidence, check_head_averages, check_reverify, resolve_specs
 from .ingest import Reader, audit_web3, ingest
-from .rebuild import CLAIM_STATUS, rebuild
-from .report import AuditReport, CheckResult
+from node.chain.enums import ClaimStatus, Role, label
 
-ROLE_IDS = {"worker": 1, "verifier": 2}
+from .rebuild import rebuild
+from .report import AuditReport, CheckResult
 
 
 @dataclass
@@ -103,10 +103,10 @@ def read_snapshot(db: sqlite_utils.Database, ledger: Ledger, block: int, read: R
                                   "open_claims": v[7]}
     for c in rows(db, "select claim_id from claims"):
         v = call("getClaim", c["claim_id"])
-        snap.claims[c["claim_id"]] = {"status": CLAIM_STATUS.get(v[9], str(v[9])), "approvals": v[10],
+        snap.claims[c["claim_id"]] = {"status": label(ClaimStatus, v[9]), "approvals": v[10],
                                       "rejections": v[11]}
     for s in rows(db, "select account, role from stakes"):
-        v = call("stakeOf", s["account"], ROLE_IDS[s["role"]])
+        v = call("stakeOf", s["account"], Role[s["role"].upper()])
         snap.stakes[(s["account"], s["role"])] = {"active": v[0], "unbonding": v[1]}
     accounts = {r["account"] for r in rows(db, "select account from credits union select account from withdrawals "
                                                "union select account from stakes")}

@@ -1,11 +1,10 @@
 """Aggregator: finalize claims whose voting is over, then close the round with the mean of its accepted results."""
 from __future__ import annotations
 
+from ..chain.enums import ClaimStatus, ProposalStatus
 from ..chain.errors import ContractRevert
 from ..heads import accepted_claims_root, accepted_claims_synced, round_mean
 from .runtime import Runtime
-
-PENDING = 1
 
 
 class Aggregator:
@@ -45,7 +44,7 @@ class Aggregator:
     def _finalize_proposal(self, proposal_id: int, block: int) -> None:
         p = self.rt.ledger.call("getProposal", proposal_id)
         status, approvals, rejections, deadline = p[7], p[8], p[9], p[6]
-        if status == PENDING and (block > deadline or approvals + rejections >= self.rt.job()["max_votes"]):
+        if status == ProposalStatus.PENDING and voting_over(self.rt, block, deadline, approvals + rejections):
             _send_ignoring_races(self.rt, f"finalize-head:{proposal_id}", "finalizeHead", proposal_id)
 
 
@@ -54,8 +53,13 @@ def finalize_due_claims(rt: Runtime, block: int) -> None:
     for claim in rt.state.rows("select claim_id from claims where job_id = ? and status = 'Pending'", (rt.job_id,)):
         view = rt.ledger.call("getClaim", claim["claim_id"])
         status, approvals, rejections, deadline = view[9], view[10], view[11], view[8]
-        if status == PENDING and (block > deadline or approvals + rejections >= rt.job()["max_votes"]):
+        if status == ClaimStatus.PENDING and voting_over(rt, block, deadline, approvals + rejections):
             _send_ignoring_races(rt, f"finalize:{claim['claim_id']}", "finalizeClaim", claim["claim_id"])
+
+
+def voting_over(rt: Runtime, block: int, deadline: int, votes: int) -> bool:
+    """A claim or head may be finalized: its voting window has passed, or every vote it takes is in."""
+    return block > deadline or votes >= rt.max_votes
 
 
 def _send_ignoring_races(rt: Runtime, key: str, function: str, *args) -> None:

@@ -1,6 +1,7 @@
 """What every role shares: chain, state, outbox, event follower, artifact store and server, the job's spec."""
 from __future__ import annotations
 
+import functools
 import signal
 import threading
 import traceback
@@ -82,6 +83,11 @@ class Runtime:
                 "open_claims": open_claims, "pending_proposal": pending, "quorum": params[4],
                 "max_votes": params[5], "submit_window": params[6], "verify_window": params[7],
                 "min_worker_stake": params[8], "min_verifier_stake": params[9]}
+
+    @functools.cached_property
+    def max_votes(self) -> int:
+        """The job's maxVotes: fixed at creation, so read once rather than on every finalization check."""
+        return self.job()["max_votes"]
 
     def block(self) -> int:
         return self.ledger.w3.eth.block_number

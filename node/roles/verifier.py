@@ -5,13 +5,12 @@ import json
 import time
 
 from .. import failpoints
+from ..chain.enums import ClaimStatus, ProposalStatus, Role
 from ..chain.errors import ContractRevert
 from ..heads import accepted_claims_synced, round_mean
 from .aggregator import finalize_due_claims
 from .runtime import Runtime
 
-VERIFIER_ROLE = 2
-PENDING = 1
 
 
 class Verifier:
@@ -21,7 +20,7 @@ class Verifier:
         self.verify_seconds = 0.0
 
     def start(self) -> None:
-        self.rt.ensure_stake(VERIFIER_ROLE, self.rt.job()["min_verifier_stake"])
+        self.rt.ensure_stake(Role.VERIFIER, self.rt.job()["min_verifier_stake"])
 
     def resume(self) -> None:
         """After a restart: cast the votes already decided but never signed (no replay, no torch needed)."""
@@ -54,7 +53,7 @@ class Verifier:
             return
         view = rt.ledger.call("getClaim", claim["claim_id"])
         seed_block, deadline, status = view[7], view[8], view[9]
-        if status != PENDING or block <= seed_block or block > deadline:
+        if status != ClaimStatus.PENDING or block <= seed_block or block > deadline:
             return
         seed = rt.ledger.call("claimSeed", claim["claim_id"])
         decided = rt.state.one("select * from verdicts where kind = 'claim' and subject_id = ?", (claim["claim_id"],))
@@ -107,7 +106,7 @@ class Verifier:
             return
         p = rt.ledger.call("getProposal", proposal_id)
         round_, new_head, deadline, status = p[1], p[4], p[6], p[7]
-        if status != PENDING or block > deadline:
+        if status != ProposalStatus.PENDING or block > deadline:
             return
         if not accepted_claims_synced(rt, round_):
             return

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from prover.store import DirStore
 
+from ..chain.enums import Role
 from ..chain.errors import ContractRevert
 from ..worker_policy import earnings
 from ..worker_policy.caps import apply_thread_cap, check_device, check_device_for_spec, device_text
@@ -24,7 +25,6 @@ from ..worker_policy.pruning import disk_used, prune
 from ..worker_policy.settings import WorkerSettings, format_size
 from .runtime import Runtime
 
-WORKER_ROLE = 1
 
 
 class Worker:
@@ -93,7 +93,7 @@ class Worker:
             print(summary if how != "recorded" else summary.splitlines()[1].strip(), file=sys.stderr)
         print(f"consent: {how}", file=sys.stderr)
         rt.state.log("consent", how=how, job=rt.job_id)
-        rt.ensure_stake(WORKER_ROLE, job["min_worker_stake"])
+        rt.ensure_stake(Role.WORKER, job["min_worker_stake"])
         rt.context.on_missing = self.regenerate_missing
 
     def regenerate_missing(self, hex_id: str) -> bool:

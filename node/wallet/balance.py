@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from node.chain.client import Ledger
+from node.chain.enums import ClaimStatus
 
 from .history import address_history
 from .session import ROLES
 
-CLAIM_PENDING = 1  # the contract's ClaimStatus.Pending
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def _pending_claims(ledger: Ledger, history: list, block: int) -> list[PendingCl
         if entry.kind not in ("claim", "vote"):
             continue
         claim = _named(ledger, "getClaim", ledger.call("getClaim", entry.claim_id, block=block))
-        if int(claim["status"]) != CLAIM_PENDING:
+        if int(claim["status"]) != ClaimStatus.PENDING:
             continue
         job_id = int(claim["jobId"])
         if job_id not in jobs:

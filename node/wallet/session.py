@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from node.chain.client import Ledger, connect
+from node.chain.enums import Role
 from node.chain.errors import ChainError
 from node.config import Deployment, deployment_path
 
-ROLES = {"worker": 1, "verifier": 2}  # the contract's Role enum (0 is None)
+ROLES = {r.label: int(r) for r in (Role.WORKER, Role.VERIFIER)}
 ROLE_NAMES = {v: k for k, v in ROLES.items()}
 
 

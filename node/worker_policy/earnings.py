@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 
+from ..chain.enums import CreditReason, Role
 from ..state import NodeState
 
 WEI_PER_ETH = 10**18
-REWARD, WORKER_ROLE = 0, 1  # CreditReason.Reward, Role.Worker
 
 
 def claim_counts(state: NodeState, address: str, job_id: int) -> dict[str, int]:
@@ -28,9 +28,9 @@ def earned_wei(state: NodeState, address: str, job_id: int) -> tuple[int, int]:
                                               (address, job_id))}
     me = address.lower()
     rewards = sum(int(a["amount"]) for a in _events(state, "Credited")
-                  if a["account"].lower() == me and a["reason"] == REWARD and a["claimId"] in ours)
+                  if a["account"].lower() == me and a["reason"] == CreditReason.REWARD and a["claimId"] in ours)
     slashed = sum(int(a["amount"]) for a in _events(state, "Slashed")
-                  if a["account"].lower() == me and a["role"] == WORKER_ROLE and a["claimId"] in ours)
+                  if a["account"].lower() == me and a["role"] == Role.WORKER and a["claimId"] in ours)
     return rewards, slashed
 
 
