@@ -2,6 +2,10 @@
 
 Blocks are read in pages up to `latest - confirmations`; each page's rows and the cursor are written in one
 SQLite transaction, and every row is an upsert by on-chain id, so a crash mid-page replays harmlessly.
+Each page also records the hashes of its last block and of every block with an event; before reading on,
+the follower checks that the chain still holds its cursor's block. When it does not (a reorg, or a devnet
+restarted from a state file that is behind), it rolls back to the newest block the chain still holds and
+rebuilds its tables from the events it kept (node/reorg.py), then tells the listeners (the outbox re-sends).
 """
 from __future__ import annotations
 
@@ -13,8 +17,12 @@ from hexbytes import HexBytes
 
 from .chain.client import Ledger
 from .chain.enums import ClaimStatus, ProposalStatus
-from .state import CURSOR_KEY, NodeState
+from .reorg import ChainReplaced, Rollback, common_ancestor
+from .state import CURSOR_KEY, DERIVED_TABLES, NodeState
 
+# Block-hash rows kept for blocks without events: enough to find an ancestor quickly; older ones are pruned
+# (blocks with events are always kept, and the binary search works on whatever remains).
+RECENT_BLOCKS_KEPT = 1024
 
 
 def plain(value: Any) -> Any:
@@ -36,6 +44,7 @@ class EventFollower:
         self.start_block = start_block
         self.confirmations = confirmations
         self.page_blocks = page_blocks
+        self.rollback_listeners: list[Callable[[Rollback], None]] = []
         self.handlers: dict[str, Callable[[dict, dict], None]] = {
             "JobCreated": self._job_created,
             "JobFunded": self._job_funded,
@@ -54,23 +63,103 @@ class EventFollower:
 
     def poll(self) -> list[dict]:
         """Apply every new confirmed event; returns them (as plain dicts) for the role loop to react to."""
-        safe_head = self.ledger.w3.eth.block_number - self.confirmations
+        latest = self.ledger.w3.eth.block_number
+        self.check_chain(latest)
+        safe_head = latest - self.confirmations
         applied: list[dict] = []
         while self.cursor < safe_head:
             first = self.cursor + 1
             last = min(safe_head, first + self.page_blocks - 1)
+            # The page end's hash is read before its logs: if the chain changes in between, the next poll's
+            # check of the cursor's hash sees it and rolls the page back.
+            last_hash = self._chain_hash(last)
             events = [self._plain_event(e) for e in self.ledger.events(first, last)]
-            with self.state.db.conn:  # one transaction: the page's rows and the cursor move together
+            with self.state.db.conn:  # one transaction: the page's rows, its block hashes and the cursor
                 for event in events:
                     self._apply(event)
+                    self._record_block(event["block"], event["block_hash"], has_events=True)
+                if last_hash is not None:
+                    self._record_block(last, last_hash, has_events=False)
                 self.state.set_meta(CURSOR_KEY, last)
             applied.extend(events)
+        self._prune_blocks()
         return applied
+
+    # -- reorgs ----------------------------------------------------------------------------------------------
+    def check_chain(self, latest: int | None = None) -> Rollback | None:
+        """Roll back if the chain no longer holds the block at the cursor; returns what was rolled back."""
+        cursor = self.cursor
+        recorded = self.state.one("select hash from blocks where number = ?", (cursor,))
+        if recorded is None:
+            return None  # nothing processed yet (or a database from before block hashes were recorded)
+        latest = self.ledger.w3.eth.block_number if latest is None else latest
+        if cursor <= latest and self._chain_hash(cursor) == recorded["hash"]:
+            return None
+        rows = [(r["number"], r["hash"]) for r in self.state.rows(
+            "select number, hash from blocks where number <= ? order by number", (min(cursor, latest),))]
+        ancestor = common_ancestor(rows, self._chain_hash)
+        if ancestor is None:
+            raise ChainReplaced(
+                f"the chain at {self.ledger.w3.provider.endpoint_uri} holds none of the blocks this node processed "
+                f"(down to block {rows[0][0] if rows else self.start_block}): its database belongs to another chain")
+        rollback = self.rollback_to(ancestor, cursor, latest)
+        for listener in self.rollback_listeners:
+            listener(rollback)
+        return rollback
+
+    def rollback_to(self, ancestor: int, old_cursor: int, chain_head: int) -> Rollback:
+        """Forget everything after `ancestor` and rebuild the derived tables from the events kept."""
+        db = self.state.db
+        with db.conn:
+            dropped = db.execute("delete from events where block > ?", (ancestor,)).rowcount
+            db.execute("delete from blocks where number > ?", (ancestor,))
+            for table in DERIVED_TABLES:
+                db.execute(f"delete from {table}")
+            for row in self.state.rows("select * from events order by block, log_index"):
+                event = {**row, "args": json.loads(row["args"])}
+                handler = self.handlers.get(event["name"])
+                if handler:
+                    handler(event["args"], event)
+            self.state.set_meta(CURSOR_KEY, ancestor)
+        rollback = Rollback(old_cursor=old_cursor, ancestor=ancestor, chain_head=chain_head, events_dropped=dropped)
+        self.state.log("reorg", old_cursor=old_cursor, ancestor=ancestor, chain_head=chain_head,
+                       events_dropped=dropped)
+        return rollback
+
+    def anchor(self, block: int) -> None:
+        """Record the deployment block's hash: the oldest block the node trusts, so a foreign chain is seen."""
+        if self.state.one("select number from blocks where number = ?", (block,)) is None:
+            block_hash = self._chain_hash(block)
+            if block_hash is not None:
+                with self.state.db.conn:
+                    self._record_block(block, block_hash, has_events=True)
+
+    def _chain_hash(self, number: int) -> str | None:
+        try:
+            block = self.ledger.w3.eth.get_block(number)
+        except Exception as exc:  # web3's BlockNotFound past the head; transport errors surface below
+            if exc.__class__.__name__ == "BlockNotFound":
+                return None
+            raise
+        return "0x" + bytes(block["hash"]).hex()
+
+    def _record_block(self, number: int, block_hash: str, has_events: bool) -> None:
+        # An event block stays marked as one even when a later page end lands on the same number.
+        self.state.db.execute(
+            "insert into blocks (number, hash, has_events) values (?, ?, ?) on conflict(number) do update set "
+            "hash = excluded.hash, has_events = max(has_events, excluded.has_events)",
+            (number, block_hash, int(has_events)))
+
+    def _prune_blocks(self) -> None:
+        with self.state.db.conn:
+            self.state.db.execute("delete from blocks where has_events = 0 and number < ?",
+                                  (self.cursor - RECENT_BLOCKS_KEPT,))
 
     @staticmethod
     def _plain_event(event: Any) -> dict:
         return {"name": event["event"], "args": plain(dict(event["args"])), "block": event["blockNumber"],
-                "log_index": event["logIndex"], "tx_hash": "0x" + bytes(event["transactionHash"]).hex()}
+                "log_index": event["logIndex"], "tx_hash": "0x" + bytes(event["transactionHash"]).hex(),
+                "block_hash": "0x" + bytes(event["blockHash"]).hex()}
 
     def _apply(self, event: dict) -> None:
         self.state.upsert("events", {"block": event["block"], "log_index": event["log_index"],

@@ -28,16 +28,25 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
     "proposals": ({"proposal_id": int, "job_id": int, "round": int, "new_head": str, "proposer": str,
                    "status": str, "block": int}, "proposal_id"),
     "head_votes": ({"proposal_id": int, "verifier": str, "approve": int}, ("proposal_id", "verifier")),
-    "verdicts": ({"kind": str, "subject_id": int, "decision": str, "reason": str, "decided_at": float},
-                 ("kind", "subject_id")),
+    # seed: the claim's sampling seed the verdict was taken under; a reorg that changes the seed voids it.
+    "verdicts": ({"kind": str, "subject_id": int, "decision": str, "reason": str, "decided_at": float,
+                  "seed": str}, ("kind", "subject_id")),
+    # block / block_hash: where the transaction was mined, so a rewound chain shows which rows it lost.
     "outbox": ({"key": str, "function": str, "sender": str, "nonce": int, "tx_hash": str, "raw": str,
-                "status": str, "error": str, "created_at": float, "updated_at": float}, "key"),
+                "status": str, "error": str, "created_at": float, "updated_at": float, "block": int,
+                "block_hash": str}, "key"),
     "artifacts": ({"id": str, "kind": str, "size": int, "created_at": float, "job_id": int, "round": int},
                   "id"),
     "events": ({"block": int, "log_index": int, "name": str, "args": str, "tx_hash": str},
                ("block", "log_index")),
     "work_log": ({"at": float, "event": str, "detail": str}, "at"),
+    # Hashes of blocks the follower processed (page ends and blocks with events): the chain must still hold
+    # them, or it went back and the node rolls back to the newest one it still holds (node/reorg.py).
+    "blocks": ({"number": int, "hash": str, "has_events": int}, "number"),
 }
+
+# The tables rebuilt from `events` after a reorg: everything the follower derives from chain events.
+DERIVED_TABLES = ("jobs", "rounds", "claims", "votes", "proposals", "head_votes")
 
 
 class NodeState:
@@ -52,6 +61,11 @@ class NodeState:
         for name, (columns, pk) in TABLES.items():
             if not self.db[name].exists():
                 self.db[name].create(columns, pk=pk)
+            else:  # a database from an older version: add the columns it lacks (all nullable)
+                have = self.db[name].columns_dict
+                for column, kind in columns.items():
+                    if column not in have:
+                        self.db[name].add_column(column, kind)
         self.db["claims"].create_index(["job_id", "round"], if_not_exists=True)
         self.db["outbox"].create_index(["status"], if_not_exists=True)
 

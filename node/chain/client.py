@@ -103,6 +103,31 @@ class Ledger:
                 return  # it was mined before we (re)sent it
             raise ChainError(f"{signed.function} from {signed.sender} not accepted by the node: {exc}") from exc
 
+    def pending(self, tx_hash: str) -> bool:
+        """The transaction is in the node's pool, not yet mined."""
+        try:
+            tx = self.w3.eth.get_transaction(tx_hash)
+        except Exception:  # TransactionNotFound
+            return False
+        return tx.get("blockNumber") is None
+
+    def simulate(self, signed: SignedTx) -> None:
+        """Run a signed transaction's call on the latest state; raises its decoded ContractRevert."""
+        tx = decode_signed(signed.raw)
+        call = {"from": signed.sender, "to": tx["to"], "data": tx["data"], "value": tx["value"]}
+        try:
+            self.w3.eth.call(call, block_identifier="latest")
+        except ContractLogicError as exc:
+            raise decode_revert(self.artifact.abi, _revert_data(exc), signed.function) from None
+
+    def resign(self, account: LocalAccount, signed: SignedTx, nonce: int) -> SignedTx:
+        """The same call (calldata, value, gas and fees) signed again with another nonce."""
+        fields = decode_signed(signed.raw)
+        fields["nonce"] = nonce
+        again = account.sign_transaction(fields)
+        return SignedTx(tx_hash=HexBytes(again.hash).to_0x_hex(), raw=bytes(again.raw_transaction), nonce=nonce,
+                        sender=account.address, function=signed.function)
+
     def receipt(self, tx_hash: str) -> dict | None:
         try:
             return self.w3.eth.get_transaction_receipt(tx_hash)
@@ -160,6 +185,16 @@ class Ledger:
                 HexBytes(Web3.keccak(text=_event_signature(entry))): getattr(self.contract.events, entry["name"])()
                 for entry in self.artifact.abi if entry.get("type") == "event"}
         return self._events_by_topic
+
+
+def decode_signed(raw: bytes) -> dict:
+    """A signed typed transaction's fields, without its signature: what `sign_transaction` takes back."""
+    from eth_account.typed_transactions import TypedTransaction
+
+    fields = dict(TypedTransaction.from_bytes(HexBytes(raw)).as_dict())
+    for signature_field in ("v", "r", "s", "y_parity", "yParity"):
+        fields.pop(signature_field, None)
+    return fields
 
 
 def _event_signature(entry: dict) -> str:

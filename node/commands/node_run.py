@@ -48,6 +48,9 @@ def run(
                                                             "while the machine still counts as idle (default 25)")] = None,
     idle_grace: Annotated[Optional[float], typer.Option(help="worker: seconds the machine must stay idle before "
                                                         "training starts or resumes (default 60)")] = None,
+    reset_state: Annotated[bool, typer.Option("--reset-state", help="if this node's database was built on another "
+                                              "chain, move it aside (kept as node.db.TIME.old) and start afresh "
+                                              "instead of refusing")] = False,
     home: HomeOpt = None, rpc: RpcOpt = None, deployment: DeploymentOpt = None, wallet: WalletOpt = None,
     dev_account: DevAccountOpt = None, password_file: PasswordFileOpt = None,
 ) -> None:
@@ -74,7 +77,7 @@ def run(
         data_dir=data_dir or h / "nodes" / f"{role}-{account.address.lower()}", home=h, account=account,
         rpc_url=rpc, deployment_file=deployment, host=host, port=port, public_url=public_url,
         confirmations=confirmations, poll_interval_s=poll_interval, keep_every=keep_every,
-        auto_stake_wei=parse_eth(auto_stake) if auto_stake else 0, cheat=cheat, extra=extra)
+        auto_stake_wei=parse_eth(auto_stake) if auto_stake else 0, cheat=cheat, reset_state=reset_state, extra=extra)
     runtime = Runtime(options)
     role_loop = build_role(runtime)
     typer.echo(f"{role} {account.address} on job {job}: serving {runtime.public_url}, data in {options.data_dir}",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import signal
+import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
@@ -16,11 +17,12 @@ from ..api.context import NodeContext
 from ..api.server import BackgroundServer
 from ..artifact_store import ArtifactStore
 from ..chain.errors import ChainError, ContractRevert
+from ..chain_identity import ChainMismatch, chain_identity, open_state_for_chain
 from ..fetch import HttpFetcher
 from ..follower import EventFollower
 from ..jobs import load_spec_for_job
 from ..outbox import Outbox
-from ..state import NodeState
+from ..reorg import ChainReplaced, Rollback
 from ..wallet.session import open_ledger
 
 
@@ -42,6 +44,7 @@ class NodeOptions:
     keep_every: int = 2  # the worker stores every m-th checkpoint and regenerates the rest on request
     auto_stake_wei: int = 0  # stake this much at start if the active stake is below the job's minimum
     cheat: str | None = None  # demo and tests only: a dishonest worker strategy
+    reset_state: bool = False  # a database built on another chain is moved aside instead of refused
     extra: dict = field(default_factory=dict)
 
 
@@ -54,10 +57,14 @@ class Runtime:
         self.address = options.account.address
         self.job_id = options.job_id
         self.spec = None  # loaded once the job exists on chain (a node may start before its job is created)
-        self.state = NodeState(options.data_dir / "node.db")
+        identity = chain_identity(self.ledger.w3, self.ledger.address, self.deployment.block)
+        self.state = open_state_for_chain(options.data_dir / "node.db", identity, options.reset_state,
+                                          self.ledger.w3.provider.endpoint_uri)
         self.store = ArtifactStore(options.data_dir / "artifacts")
         self.outbox = Outbox(self.state, self.ledger, self.account)
         self.follower = EventFollower(self.state, self.ledger, self.deployment.block, options.confirmations)
+        self.follower.anchor(self.deployment.block)
+        self.follower.rollback_listeners.append(self._after_rollback)
         self.stopping = threading.Event()
         self.status: dict = {}
         # A role may add fields computed when /status is asked (a paused worker's loop is blocked, its HTTP not).
@@ -142,6 +149,25 @@ class Runtime:
         self.keep_checkpoint(head, tensors)
         return tensors
 
+    # -- reorgs ----------------------------------------------------------------------------------------------
+    def _after_rollback(self, rollback: Rollback) -> None:
+        """The chain went back: what the outbox saw mined above the ancestor goes out again (node/outbox.py)."""
+        lost = self.outbox.mark_lost_after(rollback.ancestor)
+        print(f"chain went back: block {rollback.old_cursor} -> {rollback.ancestor} (chain head "
+              f"{rollback.chain_head}); {rollback.events_dropped} events forgotten, {lost} transactions to resend",
+              file=sys.stderr)
+        self.outbox.recover()
+
+    def sync_with_chain(self) -> None:
+        """Before acting on anything stored: roll back what the chain no longer holds, resend what it lost."""
+        try:
+            self.follower.check_chain()
+        except ChainReplaced as exc:
+            raise self._mismatch(exc) from None
+
+    def _mismatch(self, exc: ChainReplaced) -> ChainMismatch:
+        return ChainMismatch(f"{exc}; pass --reset-state to move {self.state.path} aside")
+
     # -- lifecycle -------------------------------------------------------------------------------------------
     def _await_job(self) -> None:
         """Wait (serving /status) until the job exists, then load its spec, checked against the chain."""
@@ -192,9 +218,12 @@ class Runtime:
             signal.signal(sig, lambda *_: self.stopping.set())
         # Transactions signed before a crash go out first: a claim's window may be closing while we start.
         try:
+            self.sync_with_chain()
             self.outbox.reconcile()
             if on_resume:
                 on_resume()  # decisions taken before a crash, acted on before the slow warm-up
+        except ChainMismatch:
+            raise
         except (ChainError, OSError) as exc:
             self.state.log("chain-error", error=str(exc))  # retried by the loop's settle calls
         if may_warm_up is None or may_warm_up():
@@ -214,8 +243,13 @@ class Runtime:
         while not self.stopping.is_set():
             try:
                 self.follower.poll()
+                if self.outbox.mark_lost_by_block_hash():
+                    self.outbox.recover()
                 tick()
                 backoff = self.options.poll_interval_s
+            except ChainReplaced as exc:  # not a hiccup to retry: this database belongs to another chain
+                self.server.stop()
+                raise self._mismatch(exc) from None
             except ChainError as exc:
                 # The chain may be restarting: keep the state, wait, reconnect on the next request.
                 self.state.log("chain-error", error=str(exc))

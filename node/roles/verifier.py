@@ -57,7 +57,8 @@ class Verifier:
             return
         seed = rt.ledger.call("claimSeed", claim["claim_id"])
         decided = rt.state.one("select * from verdicts where kind = 'claim' and subject_id = ?", (claim["claim_id"],))
-        if decided is None or decided["decision"] == "abstain":
+        # A verdict holds for the sample of one seed: after a reorg the claim (or its seed block) may be new.
+        if decided is None or decided["decision"] == "abstain" or decided["seed"] != "0x" + seed.hex():
             decided = self._decide(claim, seed)
             failpoints.hit("verifier-decided")
         if decided["decision"] == "abstain":
@@ -92,7 +93,7 @@ class Verifier:
         self.verify_seconds += time.perf_counter() - started
         self.claims_checked += 1
         row = {"kind": "claim", "subject_id": claim["claim_id"], "decision": verdict.decision,
-               "reason": json.dumps(verdict.reason, default=str), "decided_at": time.time()}
+               "reason": json.dumps(verdict.reason, default=str), "decided_at": time.time(), "seed": "0x" + seed.hex()}
         rt.state.upsert("verdicts", row)
         rt.state.log("verdict", claim=claim["claim_id"], decision=verdict.decision)
         return row

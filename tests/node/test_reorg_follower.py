@@ -1,0 +1,231 @@
+"""A chain that goes back, in one process: the follower rolls back, the outbox resends, re-signs or drops.
+
+Real anvil; `evm_revert` rewinds it to a snapshot, after which new transactions build different blocks at the
+same heights: to a node that already processed the old ones, exactly a reorg.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+from eth_utils import keccak
+
+from node.chain.anvil import Anvil
+from node.chain.client import Ledger, connect, deploy_ledger
+from node.chain.devaccounts import dev_account
+from node.chain_identity import ChainMismatch, chain_identity, open_state_for_chain
+from node.follower import EventFollower
+from node.outbox import DROPPED, MINED, Outbox
+from node.state import DERIVED_TABLES, NodeState
+
+ETH = 10**18
+WORKER_ROLE = 1
+GENESIS = keccak(b"genesis")
+URI = "http://127.0.0.1:9"
+
+
+def job_params() -> tuple:
+    return (keccak(b"spec"), GENESIS, ETH // 10, ETH // 100, 1, 3, 1000, 200, ETH, ETH // 2, ETH // 2, ETH // 4)
+
+
+class Chain:
+    """A ledger with one job and three staked workers; snapshots to rewind to."""
+
+    def __init__(self, w3):
+        self.w3 = w3
+        self.ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks=5)
+        self.deploy_block = receipt["blockNumber"]
+        self.ledger.send(dev_account(0), "createJob", job_params(), value=5 * ETH)
+        self.job_id = self.ledger.call("counters")[0]
+        for i in (1, 2, 3):
+            self.ledger.send(dev_account(i), "stake", WORKER_ROLE, value=ETH)
+
+    def snapshot(self) -> str:
+        return self.w3.provider.make_request("evm_snapshot", [])["result"]
+
+    def revert(self, snap: str) -> None:
+        assert self.w3.provider.make_request("evm_revert", [snap])["result"] is True
+
+    def mine(self, blocks: int) -> None:
+        self.w3.provider.make_request("anvil_mine", [hex(blocks)])
+
+    def claim_args(self, tag: bytes) -> tuple:
+        return (self.job_id, 0, GENESIS, keccak(b"result" + tag), keccak(b"root" + tag), 40, URI)
+
+    def claims_of(self, worker: str) -> list:
+        return [e for e in self.ledger.events(self.deploy_block)
+                if e["event"] == "ClaimSubmitted" and e["args"]["worker"] == worker]
+
+
+@pytest.fixture()
+def chain():
+    # One anvil per test: each test rewinds and builds its own history.
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        node = Anvil(log_path=Path(tmp) / "anvil.log")
+        node.start()
+        try:
+            yield Chain(connect(node.url))
+        finally:
+            node.stop()
+
+
+def follower_for(chain: Chain, path) -> EventFollower:
+    follower = EventFollower(NodeState(path), chain.ledger, chain.deploy_block)
+    follower.anchor(chain.deploy_block)
+    return follower
+
+
+def table_dump(db_path) -> dict:
+    conn = sqlite3.connect(db_path)
+    try:
+        return {t: sorted(conn.execute(f"select * from {t}").fetchall()) for t in (*DERIVED_TABLES, "events")}
+    finally:
+        conn.close()
+
+
+def test_rollback_rebuilds_the_tables_a_fresh_follower_would_build(chain, tmp_path):
+    follower = follower_for(chain, tmp_path / "node.db")
+    follower.poll()
+    snap = chain.snapshot()
+    chain.ledger.send(dev_account(1), "submitClaim", *chain.claim_args(b"lost"))
+    chain.ledger.send(dev_account(2), "submitClaim", *chain.claim_args(b"lost too"))
+    follower.poll()
+    assert len(follower.state.rows("select * from claims")) == 2
+    old_cursor = follower.cursor
+
+    chain.revert(snap)  # the chain goes back; a different history grows past the old cursor
+    chain.ledger.send(dev_account(3), "submitClaim", *chain.claim_args(b"new"))
+    chain.mine(3)
+    seen = []
+    follower.rollback_listeners.append(seen.append)
+    follower.poll()
+
+    (rollback,) = seen
+    assert rollback.old_cursor == old_cursor and rollback.ancestor < old_cursor and rollback.events_dropped == 2
+    claims = follower.state.rows("select worker, result from claims")
+    assert claims == [{"worker": dev_account(3).address, "result": "0x" + keccak(b"resultnew").hex()}]
+    fresh = follower_for(chain, tmp_path / "fresh.db")
+    fresh.poll()
+    assert table_dump(tmp_path / "node.db") == table_dump(tmp_path / "fresh.db")
+
+
+def test_a_chain_shorter_than_the_cursor_is_a_reorg_too(chain, tmp_path):
+    follower = follower_for(chain, tmp_path / "node.db")
+    snap = chain.snapshot()
+    chain.ledger.send(dev_account(1), "submitClaim", *chain.claim_args(b"lost"))
+    follower.poll()
+    chain.revert(snap)  # no new blocks: the chain simply ends below the cursor
+    assert chain.w3.eth.block_number < follower.cursor
+    rollback = follower.check_chain()
+    assert rollback is not None and rollback.ancestor == chain.w3.eth.block_number
+    assert follower.state.rows("select * from claims") == []
+
+
+def test_a_lost_transaction_goes_out_again_with_the_same_signed_bytes(chain, tmp_path):
+    follower = follower_for(chain, tmp_path / "node.db")
+    worker = dev_account(1)
+    outbox = Outbox(follower.state, chain.ledger, worker)
+    follower.rollback_listeners.append(lambda r: (outbox.mark_lost_after(r.ancestor), outbox.recover()))
+    snap = chain.snapshot()
+    before = outbox.submit("claim:1:0", "submitClaim", *chain.claim_args(b"a"))
+    assert before["status"] == MINED
+    follower.poll()
+
+    chain.revert(snap)
+    assert chain.claims_of(worker.address) == []
+    follower.poll()
+
+    after = outbox.status("claim:1:0")
+    assert after["status"] == MINED and after["tx_hash"] == before["tx_hash"] and outbox.resent == 1
+    (landed,) = chain.claims_of(worker.address)
+    assert landed["transactionHash"].to_0x_hex() == before["tx_hash"]
+
+
+def test_a_nonce_taken_by_another_transaction_is_re_signed_and_lands_once(chain, tmp_path):
+    follower = follower_for(chain, tmp_path / "node.db")
+    worker = dev_account(1)
+    outbox = Outbox(follower.state, chain.ledger, worker)
+    follower.rollback_listeners.append(lambda r: (outbox.mark_lost_after(r.ancestor), outbox.recover()))
+    snap = chain.snapshot()
+    before = outbox.submit("claim:1:0", "submitClaim", *chain.claim_args(b"a"))
+    follower.poll()
+
+    chain.revert(snap)
+    chain.ledger.send(worker, "stake", WORKER_ROLE, value=ETH)  # the same key spends the claim's nonce elsewhere
+    follower.poll()
+
+    after = outbox.status("claim:1:0")
+    assert after["status"] == MINED and outbox.resigned == 1
+    assert after["nonce"] == before["nonce"] + 1 and after["tx_hash"] != before["tx_hash"]
+    (landed,) = chain.claims_of(worker.address)  # exactly once on chain, under the new hash
+    assert landed["transactionHash"].to_0x_hex() == after["tx_hash"]
+
+
+def test_a_lost_transaction_whose_call_now_reverts_is_dropped_and_its_intent_freed(chain, tmp_path):
+    follower = follower_for(chain, tmp_path / "node.db")
+    worker = dev_account(1)
+    outbox = Outbox(follower.state, chain.ledger, worker)
+    follower.rollback_listeners.append(lambda r: (outbox.mark_lost_after(r.ancestor), outbox.recover()))
+    snap = chain.snapshot()
+    outbox.submit("claim:1:0", "submitClaim", *chain.claim_args(b"a"))
+    follower.poll()
+
+    chain.revert(snap)
+    # In the new history this worker already claimed round 0 with other bytes: the old claim cannot land.
+    chain.ledger.send(worker, "submitClaim", *chain.claim_args(b"b"))
+    follower.poll()
+
+    assert outbox.status("claim:1:0") is None, "the key is free: the role decides again"
+    (dropped,) = follower.state.rows("select * from outbox where status = ?", (DROPPED,))
+    assert dropped["key"].startswith("claim:1:0#dropped") and "AlreadyClaimed" in dropped["error"]
+    assert len(chain.claims_of(worker.address)) == 1
+
+
+def test_a_reorg_above_the_cursor_is_seen_through_the_outbox_block_hashes(chain, tmp_path):
+    follower = follower_for(chain, tmp_path / "node.db")
+    worker = dev_account(1)
+    outbox = Outbox(follower.state, chain.ledger, worker)
+    follower.poll()
+    snap = chain.snapshot()
+    mined = outbox.submit("claim:1:0", "submitClaim", *chain.claim_args(b"a"))  # the follower has not seen it
+    chain.revert(snap)
+    chain.ledger.send(dev_account(2), "submitClaim", *chain.claim_args(b"other"))  # an event at the same height
+    assert chain.w3.eth.block_number == mined["block"]
+    follower.poll()  # the cursor's block is intact: the follower's own check sees nothing
+
+    assert outbox.mark_lost_by_block_hash() == 1
+    outbox.recover()
+    assert outbox.status("claim:1:0")["status"] == MINED
+    assert len(chain.claims_of(worker.address)) == 1
+
+
+def test_a_database_from_another_chain_is_refused_or_moved_aside(chain, tmp_path):
+    db = tmp_path / "node.db"
+    identity = chain_identity(chain.w3, chain.ledger.address, chain.deploy_block)
+    open_state_for_chain(db, identity, reset=False, rpc_url="rpc").set_meta("marker", "old")
+
+    # anvil's genesis takes the wall clock's second: two chains started in the same second are the same chain
+    # up to their deployment (and then a plain reorg to the node). A second later, a fresh devnet is another.
+    time.sleep(1.1)
+    other = Anvil(log_path=tmp_path / "other.log")
+    other.start()
+    try:
+        w3 = connect(other.url)
+        ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks=5)
+        assert ledger.address == chain.ledger.address, "a fresh devnet deploys at the same address"
+        assert receipt["blockNumber"] == chain.deploy_block, "in the same block"
+        fresh = chain_identity(w3, ledger.address, receipt["blockNumber"])
+        with pytest.raises(ChainMismatch, match="belongs to another chain.*--reset-state"):
+            open_state_for_chain(db, fresh, reset=False, rpc_url=other.url)
+        assert NodeState(db).get_meta("marker") == "old", "refusing changes nothing"
+
+        state = open_state_for_chain(db, fresh, reset=True, rpc_url=other.url)
+        assert state.get_meta("marker") is None
+        (aside,) = tmp_path.glob("node.db.*.old")
+        assert NodeState(aside).get_meta("marker") == "old", "the old database is kept, not deleted"
+    finally:
+        other.stop()
