@@ -116,6 +116,7 @@ class Outbox:
                 row = self._resign(row, next_nonce)
             elif row["status"] == LOST:
                 self.resent += 1
+                self.state.log("outbox-resent", key=row["key"], nonce=row["nonce"], tx=row["tx_hash"])
             next_nonce += 1
             row = self._broadcast({**row, "status": SIGNED})
             sent.append(row)

@@ -1,7 +1,9 @@
 """A small real network for the node tests: anvil with a state file, the ledger, a job, node processes."""
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -56,6 +58,22 @@ class Network:
                            state_path=self.home / "anvil-state.json")
         self.anvil.start()
 
+    def save_chain_state(self, to: Path) -> int:
+        """Copy anvil's state file (dumped every second) as it is now; returns the block it holds."""
+        while True:  # the dump may be mid-write: take a copy that parses
+            shutil.copyfile(self.anvil.state_path, to)
+            try:
+                return int(json.loads(to.read_text())["best_block_number"])
+            except (ValueError, KeyError):
+                time.sleep(0.1)
+
+    def kill_chain_and_restart_from(self, saved: Path) -> None:
+        """SIGKILL anvil (no dump on the way out) and restart it from an older state file: a chain gone back."""
+        os.killpg(self.anvil.process.pid, signal.SIGKILL)
+        self.anvil.process.wait()
+        shutil.copyfile(saved, self.anvil.state_path)
+        self.anvil.start()
+
     def deploy_and_create_job(self, spec, terms: JobTerms) -> None:
         w3 = connect(self.anvil.url)
         self.ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks=10)
@@ -76,7 +94,7 @@ class Network:
         self.nodes[name] = NodeProc(name, role, dev_index, free_port())
         return self.nodes[name]
 
-    def start(self, name: str, failpoint: str | None = None) -> NodeProc:
+    def start(self, name: str, failpoint: str | None = None, extra_args: tuple[str, ...] = ()) -> NodeProc:
         node = self.nodes[name]
         node.runs += 1
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -87,7 +105,8 @@ class Network:
         node.process = subprocess.Popen(
             [sys.executable, "-m", "node.cli", "node", "run", "--role", node.role, "--job", str(self.job_id),
              "--home", str(self.home), "--dev-account", str(node.dev_index), "--port", str(node.port),
-             "--data-dir", str(self.data_dir(name)), "--poll-interval", "0.2", "--auto-stake", "1", "--yes"],
+             "--data-dir", str(self.data_dir(name)), "--poll-interval", "0.2", "--auto-stake", "1", "--yes",
+             *extra_args],
             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         log.close()
         return node

@@ -1,0 +1,161 @@
+"""A chain that goes back under real node processes: anvil SIGKILLed and restarted from a state file behind.
+
+The same two moments the reliability run found fatal: right after a head advanced (the lost blocks hold head
+votes, the head's finalization and perhaps the next round's claims) and right after claims landed. The
+network must roll back, resend what was lost, finish its rounds with every claim settled exactly once, and
+pass the audit. Then a node pointed at a brand-new chain with its old database refuses, or resets on request.
+"""
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from node.api.server import free_port
+from node.chain.client import connect, deploy_ledger
+from node.chain.devaccounts import dev_account
+from node.config import Deployment, deployment_path
+from node.jobs import JobTerms
+from prover.presets import digits_spec
+
+from node_network import Network
+from waiting import wait_for
+
+NODES = (("worker-1", "worker", 1), ("worker-2", "worker", 2), ("verifier-1", "verifier", 3),
+         ("verifier-2", "verifier", 4), ("aggregator", "aggregator", 5))
+# Short windows: no node restarts here, only the chain. 40 blocks of 0.25 s.
+TERMS = JobTerms(quorum=2, max_votes=2, submit_window=40, verify_window=60)
+PENDING_PROPOSAL = 8  # getJob's field: the round's pending head proposal (0: none)
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory):
+    network = Network(home=tmp_path_factory.mktemp("reorg"), port=free_port())
+    network.start_chain()
+    network.deploy_and_create_job(digits_spec(steps_per_claim=20), TERMS)
+    for name, role, index in NODES:
+        network.add(name, role, index)
+        network.start(name)
+    network.wait_serving(list(network.nodes))
+    network.create_job()
+    yield network
+    network.stop_all()
+
+
+def db_rows(net: Network, node: str, sql: str, params=()) -> list[dict]:
+    conn = sqlite3.connect(net.data_dir(node) / "node.db")
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def claims_of_round(net: Network, round_: int) -> list:
+    return [e for e in net.events("ClaimSubmitted") if e["args"]["round"] == round_]
+
+
+def go_back(net: Network, saved, saved_block: int, seen_block: int) -> None:
+    net.kill_chain_and_restart_from(saved)
+    restarted = net.ledger.w3.eth.block_number
+    assert restarted < seen_block, f"the chain came back at {restarted}, behind the {seen_block} nodes saw"
+    assert restarted >= saved_block
+
+
+def test_network_recovers_when_the_chain_goes_back_after_a_head_advanced(net):
+    net.wait_round(1, timeout_s=240)
+    wait_for(lambda: net.ledger.call("getJob", net.job_id)[PENDING_PROPOSAL], 120, "a head proposal of round 1")
+    saved = net.home / "state-before-head.json"
+    saved_block = net.save_chain_state(saved)
+    net.wait_round(2, timeout_s=120)  # the head advanced in blocks the saved state does not hold
+    wait_for(lambda: len(claims_of_round(net, 2)) >= 1, 60, "a claim of round 2")
+    seen_block = net.ledger.w3.eth.block_number
+    go_back(net, saved, saved_block, seen_block)
+    assert net.round() == 1, "the restored chain is back in round 1, its head not yet advanced"
+
+    net.wait_round(3, timeout_s=300)
+    for name in ("aggregator", "verifier-1", "worker-1"):
+        assert db_rows(net, name, "select * from work_log where event = 'reorg'"), f"{name} saw no reorg"
+
+
+def test_network_recovers_when_the_chain_goes_back_after_claims_landed(net):
+    before = net.round()
+    wait_for(lambda: net.round() > before, 120, "the next round to start")
+    saved = net.home / "state-before-claims.json"
+    saved_block = net.save_chain_state(saved)  # as the round starts: its claims are not in the saved state
+    round_ = net.round()
+    wait_for(lambda: len(claims_of_round(net, round_)) == 2, 120, f"both claims of round {round_}")
+    landed = {e["args"]["worker"] for e in claims_of_round(net, round_)}
+    time.sleep(1.5)  # past the next state dump, as in the reliability run: the chain went back further
+    go_back(net, saved, saved_block, net.ledger.w3.eth.block_number)
+    assert len(claims_of_round(net, round_)) < 2, "the restored chain lost claims of the round"
+
+    net.wait_round(round_ + 2, timeout_s=300)
+    assert {e["args"]["worker"] for e in claims_of_round(net, round_)} == landed, "every lost claim landed again"
+    recovered = [r for name in ("worker-1", "worker-2") for r in db_rows(
+        net, name, "select * from work_log where event in ('outbox-resent', 'outbox-resigned', 'outbox-dropped')")]
+    assert recovered, "the workers' outboxes dealt with their lost claims"
+
+
+def test_every_claim_is_settled_exactly_once_and_nodes_agree_with_the_chain(net):
+    current = net.round()
+    submitted = net.events("ClaimSubmitted")
+    finalized = net.events("ClaimFinalized")
+    ids = [e["args"]["claimId"] for e in submitted]
+    assert len(ids) == len(set(ids))
+    by_worker_round = {(e["args"]["worker"], e["args"]["round"]) for e in submitted}
+    assert len(by_worker_round) == len(submitted), "one claim per worker and round"
+    settled = [e["args"]["claimId"] for e in finalized]
+    assert len(settled) == len(set(settled)), "no claim finalized twice"
+    for e in submitted:
+        if e["args"]["round"] < current:
+            assert e["args"]["claimId"] in settled, f"claim {e['args']['claimId']} never settled"
+    assert all(f["args"]["status"] == 2 for f in finalized), "honest claims are accepted after the rewinds"
+
+    chain_claims = {e["args"]["claimId"]: "0x" + e["args"]["result"].hex() for e in submitted}
+    for name, _, _ in NODES:
+        cursor = int(db_rows(net, name, "select value from meta where key = 'last_block'")[0]["value"])
+        local = {r["claim_id"]: r["result"] for r in db_rows(net, name, "select claim_id, result from claims")}
+        expected = {e["args"]["claimId"]: chain_claims[e["args"]["claimId"]] for e in submitted
+                    if e["blockNumber"] <= cursor}
+        assert local == expected, f"{name}'s claims differ from the chain's"
+
+    # The audit rebuilds everything from the chain and the workers' artifacts, and must pass.
+    audit = subprocess.run([sys.executable, "-m", "node.cli", "audit", "--home", str(net.home),
+                            "--db", str(net.home / "audit.db")], capture_output=True, text=True, timeout=300)
+    assert audit.returncode == 0, audit.stdout[-3000:] + audit.stderr[-3000:]
+
+
+def test_a_node_with_an_old_database_refuses_a_fresh_chain_then_resets_on_request(net):
+    for name in net.nodes:
+        net.stop(name)
+    net.anvil.stop()
+    net.anvil.state_path.unlink()
+    net.anvil.start()  # a brand-new chain on the same port: the ledger lands at the same address again
+    w3 = connect(net.anvil.url)
+    ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks=10)
+    assert ledger.address == net.ledger.address
+    Deployment(chain_id=w3.eth.chain_id, address=ledger.address, block=receipt["blockNumber"],
+               rpc_url=net.anvil.url).save(deployment_path(net.home))
+
+    node = net.start("aggregator")
+    assert node.process.wait(120) == 1
+    output = (net.home / f"aggregator.{node.runs}.log").read_text()
+    assert "belongs to another chain" in output and "--reset-state" in output
+    assert "Traceback" not in output
+
+    node = net.start("aggregator", extra_args=("--reset-state",))
+    wait_for(lambda: _serves(node.url), 120, "the reset aggregator to serve /status")
+    assert list((net.data_dir("aggregator")).glob("node.db.*.old")), "the old database was moved aside"
+    net.stop("aggregator")
+
+
+def _serves(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/status", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
