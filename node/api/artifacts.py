@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from starlette.requests import ClientDisconnect
 
 from ..artifact_store import ArtifactCorrupt, ArtifactError, parse_id
 from ..regeneration import RegenerationBusy, RegenerationFailed
@@ -62,10 +63,13 @@ async def put_artifact(artifact_id: str, request: Request, node: Context, kind: 
     if declared > node.store.max_bytes:
         raise HTTPException(413, f"upload of {declared} bytes exceeds the limit of {node.store.max_bytes} bytes")
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > node.store.max_bytes:
-            raise HTTPException(413, f"upload exceeds the limit of {node.store.max_bytes} bytes")
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > node.store.max_bytes:
+                raise HTTPException(413, f"upload exceeds the limit of {node.store.max_bytes} bytes")
+    except ClientDisconnect:  # gone, or cut off by the body deadline (node/api/slow_clients.py answered 408)
+        raise HTTPException(408, f"upload of {artifact_id} ended before its body was complete")
     try:
         stored = node.store.put(kind, bytes(body), expected_id=expected)
     except ArtifactError as exc:
