@@ -6,9 +6,11 @@ directory alone is enough to serve and re-check everything.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -17,10 +19,21 @@ import blake3
 ID_PATTERN = re.compile(r"^(0x)?[0-9a-f]{64}$")
 SUFFIX = {"checkpoint": ".safetensors", "transcript": ".transcript.json", "blob": ".bin"}
 DEFAULT_MAX_ARTIFACT_BYTES = 256 * 1024 * 1024
+QUARANTINE_DIR = ".quarantine"  # a dot name: not an artifact to the server, the status count or pruning
+
+log = logging.getLogger("gradchain.artifacts")
 
 
 class ArtifactError(ValueError):
     """An artifact id or its content is not acceptable; the message says which and why."""
+
+
+class ArtifactCorrupt(ArtifactError):
+    """A stored file whose bytes no longer hash to its id; it has been moved aside to `quarantined`."""
+
+    def __init__(self, message: str, quarantined: Path | None):
+        super().__init__(message)
+        self.quarantined = quarantined
 
 
 def blob_id(data: bytes) -> bytes:
@@ -108,16 +121,38 @@ class ArtifactStore:
         return actual
 
     def get(self, artifact_id: str | bytes) -> tuple[bytes, str]:
-        """(bytes, kind), re-checked against the id: a file altered on disk is refused, not served."""
+        """(bytes, kind), re-checked against the id. A file altered on disk is never served: it is moved to
+        the quarantine folder (kept for inspection, out of the way of a fresh copy) and ArtifactCorrupt raised."""
         found = self.path(artifact_id)
         if found is None:
             raise FileNotFoundError(f"artifact {parse_id(artifact_id)} is not stored here")
         path, kind = found
-        data = path.read_bytes()
-        actual = content_id(kind, data).hex()
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:  # deleted (pruned, quarantined by another reader) between the look-up and here
+            raise FileNotFoundError(f"artifact {parse_id(artifact_id)} is not stored here") from None
+        try:
+            actual = content_id(kind, data).hex()
+        except ArtifactError as exc:  # not even parseable as its kind: as corrupt as a wrong hash
+            actual = f"nothing ({exc})"
         if actual != parse_id(artifact_id):
-            raise ArtifactError(f"stored artifact {path.name} is corrupt: its content hashes to {actual}")
+            moved = self.quarantine(path)
+            where = f"moved to {moved}" if moved else "already moved aside"
+            raise ArtifactCorrupt(f"stored artifact {path.name} is corrupt: its content hashes to {actual}; {where}",
+                                  moved)
         return data, kind
+
+    def quarantine(self, path: Path) -> Path | None:
+        """Move a bad stored file aside; None if it was already gone (another reader moved it first)."""
+        folder = self.root / QUARANTINE_DIR
+        folder.mkdir(exist_ok=True)
+        target = folder / f"{path.name}.{time.time_ns()}"
+        try:
+            os.replace(path, target)
+        except FileNotFoundError:
+            return None
+        log.warning("artifact %s does not hash to its id: moved to %s", path.name, target)
+        return target
 
     def delete(self, artifact_id: str | bytes) -> None:
         found = self.path(artifact_id)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from starlette.requests import ClientDisconnect
 
-from ..artifact_store import ArtifactError, parse_id
+from ..artifact_store import ArtifactCorrupt, ArtifactError, parse_id
+from ..regeneration import RegenerationBusy, RegenerationFailed
 from .context import Context
 
 router = APIRouter(prefix="/artifacts", tags=["artifacts"])
@@ -12,19 +14,39 @@ MEDIA_TYPE = "application/octet-stream"
 
 
 @router.get("/{artifact_id}", response_class=Response,
-            responses={200: {"content": {MEDIA_TYPE: {}}}, 400: {}, 404: {}, 500: {}})
+            responses={200: {"content": {MEDIA_TYPE: {}}}, 400: {}, 404: {}, 503: {}})
 def get_artifact(artifact_id: str, node: Context) -> Response:
-    """The artifact's bytes, re-checked against its id before they leave (kind in `X-Artifact-Kind`)."""
+    """The artifact's bytes, re-checked against its id before they leave (kind in `X-Artifact-Kind`).
+
+    A stored file that no longer matches its id is quarantined and then treated as missing. A missing id is
+    regenerated only if the node's own transcripts name it (a constant-time look-up otherwise): 503 with
+    Retry-After while another regeneration runs, 404 if the replay does not give that id.
+    """
     try:
-        if not node.store.has(artifact_id):
-            node.on_missing(parse_id(artifact_id))
-        data, kind = node.store.get(artifact_id)
-    except FileNotFoundError as exc:
-        raise HTTPException(404, str(exc))
+        hex_id = parse_id(artifact_id)
     except ArtifactError as exc:
-        if "is corrupt" in str(exc):
-            raise HTTPException(500, str(exc))
         raise HTTPException(400, str(exc))
+    try:
+        return _served(node.store.get(hex_id))
+    except FileNotFoundError:
+        pass
+    except ArtifactCorrupt:
+        pass  # logged and moved aside by the store: a replay may still give the right bytes
+    try:
+        if not node.on_missing(hex_id):
+            raise HTTPException(404, f"artifact {hex_id} is not stored here")
+    except RegenerationBusy as exc:
+        raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after_s)})
+    except RegenerationFailed as exc:
+        raise HTTPException(404, f"artifact {hex_id} is not stored here ({exc})")
+    try:
+        return _served(node.store.get(hex_id))
+    except (FileNotFoundError, ArtifactCorrupt):  # pruned or altered between the replay and this read
+        raise HTTPException(404, f"artifact {hex_id} is not stored here")
+
+
+def _served(found: tuple[bytes, str]) -> Response:
+    data, kind = found
     return Response(content=data, media_type=MEDIA_TYPE, headers={"X-Artifact-Kind": kind})
 
 
@@ -41,10 +63,13 @@ async def put_artifact(artifact_id: str, request: Request, node: Context, kind: 
     if declared > node.store.max_bytes:
         raise HTTPException(413, f"upload of {declared} bytes exceeds the limit of {node.store.max_bytes} bytes")
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > node.store.max_bytes:
-            raise HTTPException(413, f"upload exceeds the limit of {node.store.max_bytes} bytes")
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > node.store.max_bytes:
+                raise HTTPException(413, f"upload exceeds the limit of {node.store.max_bytes} bytes")
+    except ClientDisconnect:  # gone, or cut off by the body deadline (node/api/slow_clients.py answered 408)
+        raise HTTPException(408, f"upload of {artifact_id} ended before its body was complete")
     try:
         stored = node.store.put(kind, bytes(body), expected_id=expected)
     except ArtifactError as exc:

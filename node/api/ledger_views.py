@@ -6,6 +6,7 @@ import json
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from .bounds import QueryId
 from .context import Context
 
 router = APIRouter(tags=["ledger"])
@@ -61,7 +62,7 @@ def status(node: Context) -> StatusOut:
 
 
 @router.get("/claims", response_model=list[ClaimOut])
-def claims(node: Context, job_id: int | None = None, limit: int = Query(100, ge=1, le=1000)) -> list[ClaimOut]:
+def claims(node: Context, job_id: QueryId = None, limit: int = Query(100, ge=1, le=1000)) -> list[ClaimOut]:
     rows = node.state.rows(
         "select c.*, v.decision as local_verdict, v.reason as local_reason from claims c "
         "left join verdicts v on v.kind = 'claim' and v.subject_id = c.claim_id "
@@ -74,7 +75,7 @@ def claims(node: Context, job_id: int | None = None, limit: int = Query(100, ge=
 
 
 @router.get("/rounds", response_model=list[RoundOut])
-def rounds(node: Context, job_id: int | None = None) -> list[RoundOut]:
+def rounds(node: Context, job_id: QueryId = None) -> list[RoundOut]:
     rows = node.state.rows(
         "select r.job_id, r.round, r.head, r.start_block, "
         "count(c.claim_id) as claims, "

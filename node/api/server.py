@@ -8,14 +8,29 @@ import time
 import uvicorn
 from fastapi import FastAPI
 
+from .slow_clients import DEFAULT_BODY_TIMEOUT_S, DEFAULT_HEADER_TIMEOUT_S, deadline_protocol
+
+# Beyond this many open connections (or running requests) uvicorn answers 503 at once: a bound on the memory
+# and file descriptors a crowd of clients can take, far above what a node's peers need.
+DEFAULT_LIMIT_CONCURRENCY = 512
+
+
+def server_config(app: FastAPI, host: str, port: int, header_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S,
+                  body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
+                  limit_concurrency: int = DEFAULT_LIMIT_CONCURRENCY) -> uvicorn.Config:
+    """The uvicorn settings every gradchain HTTP server uses (the node's API, the explorer)."""
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                          http=deadline_protocol(header_timeout_s, body_timeout_s),
+                          limit_concurrency=limit_concurrency)
+
 
 class BackgroundServer:
-    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0, **settings):
+        """settings: header_timeout_s, body_timeout_s, limit_concurrency (see server_config)."""
         if port == 0:
             port = free_port(host)
         self.host, self.port = host, port
-        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                                    access_log=False))
+        self.server = uvicorn.Server(server_config(app, host, port, **settings))
         self.thread = threading.Thread(target=self.server.run, daemon=True, name="artifact-server")
 
     @property

@@ -7,6 +7,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from ..api.bounds import PathId
 from . import pages
 from .queries import Reader
 
@@ -39,7 +40,7 @@ def create_app(db_path: Path) -> FastAPI:
         return page("claims", f"<h1>Claims</h1>{pages.claims_table(reader.claims())}")
 
     @app.get("/claim/{claim_id}", response_class=HTMLResponse)
-    def claim(claim_id: int) -> HTMLResponse:
+    def claim(claim_id: PathId) -> HTMLResponse:
         found = reader.claim(claim_id)
         if found is None:
             raise HTTPException(404, f"claim {claim_id} is not in the audit database")
@@ -66,11 +67,11 @@ def create_app(db_path: Path) -> FastAPI:
         return reader.checks()
 
     @app.get("/api/jobs/{job_id}/heads")
-    def api_heads(job_id: int) -> list[dict]:
+    def api_heads(job_id: PathId) -> list[dict]:
         return reader.heads(job_id)
 
     @app.get("/api/jobs/{job_id}/metrics")
-    def api_metrics(job_id: int) -> list[dict]:
+    def api_metrics(job_id: PathId) -> list[dict]:
         return reader.metrics(job_id)
 
     @app.get("/api/claims")

@@ -8,6 +8,7 @@ meanwhile is abandoned before anything is submitted.
 """
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from datetime import datetime
@@ -97,19 +98,16 @@ class Worker:
         rt.context.on_missing = self.regenerate_missing
 
     def regenerate_missing(self, hex_id: str) -> bool:
-        """Serve an unstored intermediate checkpoint: replay it from the nearest stored one (PROTOCOL.md §3)."""
-        from prover.claim import regenerate
-        from prover.transcript import Transcript
+        """Serve an unstored intermediate checkpoint named by one of this worker's own transcripts: replay it
+        from the nearest stored one (PROTOCOL.md §3). Any other id is a dict look-up (node/regeneration.py)."""
+        return self.regeneration.regenerate(hex_id)
 
-        wanted = bytes.fromhex(hex_id)
-        for path in sorted(self.rt.store.root.glob("*.transcript.json")):
-            transcript = Transcript.from_bytes(path.read_bytes())
-            if wanted in transcript.boundary_ids():
-                tensors = regenerate(self.rt.spec, transcript, DirStore(self.rt.store.root), wanted,
-                                     device=self.device)
-                self.rt.keep_checkpoint(wanted, tensors)
-                return True
-        return False
+    @functools.cached_property
+    def regeneration(self):
+        # Built on first use (the first GET or stored transcript), by one scan of the store.
+        from ..regeneration import Regeneration
+
+        return Regeneration(self.rt.store, self.rt.address, lambda: self.rt.spec, self.device)
 
     def claim_key(self, round_: int) -> str:
         return f"claim:{self.rt.job_id}:{round_}"
@@ -148,6 +146,7 @@ class Worker:
             self.progress = None
         transcript_bytes = proof.transcript.to_bytes()
         rt.store.put("transcript", transcript_bytes, expected_id=proof.transcript.root)
+        self.regeneration.add(proof.transcript)
         rt.keep_checkpoint(proof.result_id, proof.result_tensors)
         self.claim_bytes = self._measured_claim_bytes(proof, len(transcript_bytes))
         rt.state.log("trained", round=round_, root="0x" + proof.transcript.root.hex(),
