@@ -18,6 +18,7 @@ from pathlib import Path
 from .api.server import free_port
 from .chain.client import Ledger, connect
 from .chain.devaccounts import dev_account
+from .demo_finalize import finalize_all
 from .jobs import WEI_PER_ETH, JobTerms, create_job, save_spec, spec_path
 
 OWNER = 0
@@ -152,6 +153,15 @@ def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
                     return 1
                 time.sleep(0.5)
         console.print(f"{rounds} rounds done after {time.monotonic() - started:.0f} s")
+        # Workers stop first, so no new claim starts; verifiers and the aggregator stay to vote and finalize.
+        stop_nodes([n for n in nodes if n.role == "worker"])
+        # A claim's voting lasts SEED_DELAY + verify_window blocks; four times that is ample on a busy machine.
+        finalized = finalize_all(ledger, dev_account(OWNER), deployment.block, job["job_id"],
+                                 timeout_s=4 * (DEMO_TERMS.verify_window + 2) * BLOCK_TIME_S + 10)
+        if not finalized.done:
+            console.print(f"[red]FAILED: {finalized.text()}; see {home / 'logs'}[/red]")
+            return 1
+        console.print(finalized.text())
         aggregator = next(n for n in nodes if n.role == "aggregator")
         report = build_report(ledger, deployment.block, job["job_id"], spec, aggregator.url,
                               {n.address: n.name for n in nodes}, rounds)

@@ -57,7 +57,13 @@ def genesis_head(spec) -> bytes:
 
 def create_job(ledger: Ledger, owner: LocalAccount, spec, terms: JobTerms, escrow_wei: int,
                home: Path | None = None) -> dict:
-    """Create and fund a job; the spec file is saved under HOME/jobs/<id>/ for nodes to use."""
+    """Create and fund a job; the spec file is saved under HOME/jobs/<id>/ for nodes to use.
+
+    Terms the contract cannot hold or would refuse raise ValueError before anything is sent (job_limits.py).
+    """
+    from .job_limits import check_job_terms
+
+    check_job_terms(ledger, terms, spec.steps_per_claim, escrow_wei)
     head = genesis_head(spec)
     receipt = ledger.send(owner, "createJob", terms.params(spec.spec_hash(), head), value=escrow_wei)
     (created,) = [e for e in ledger.events(receipt["blockNumber"], receipt["blockNumber"], names=["JobCreated"])

@@ -27,30 +27,65 @@ DeploymentOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output on stdout")]
 
 
-def fail(message: str) -> None:
+def fail(message: str, code: int = 1) -> None:
     typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
 
 
 def user_errors(command: Callable) -> Callable:
-    """Turn the errors a user can cause into one readable line and exit code 1."""
+    """Turn the errors a user can cause into one readable line and exit code 1 (a full disk: EXIT_DISK_FULL)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from node.chain.anvil import AnvilError
         from node.chain.artifacts import ArtifactMissing
         from node.chain.errors import ChainError, ContractRevert
+        from node.diskspace import EXIT_DISK_FULL, DiskFull, as_disk_full, is_disk_full
         from node.wallet.actions import explain
 
         try:
+            # Every command's --port is range-checked here, so that one whose code lives elsewhere
+            # (`devnet up`) refuses 70000 in one line too, before it starts anything.
+            if isinstance(kwargs.get("port"), int) and kwargs["port"] not in PORT_RANGE:
+                check_port("--port", kwargs["port"])
             return command(*args, **kwargs)
         except ContractRevert as exc:
             fail(f"{explain(exc)}; nothing was changed")
-        except (WalletError, ChainError, DeploymentMissing, ArtifactMissing, ValueError) as exc:
+        except DiskFull as exc:
+            fail(str(exc), EXIT_DISK_FULL)
+        except (WalletError, ChainError, DeploymentMissing, ArtifactMissing, AnvilError, ValueError) as exc:
             fail(str(exc))
         except (KeyboardInterrupt, EOFError):
             fail("interrupted; nothing was changed")
+        except Exception as exc:
+            if is_disk_full(exc):  # e.g. SQLite could not create node.db before any role code ran
+                fail(str(as_disk_full(exc, Path.cwd())), EXIT_DISK_FULL)
+            if isinstance(exc, OSError):  # a file that cannot be read or written: name it, no traceback
+                fail(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc))
+            raise
 
     return wrapper
+
+
+PORT_RANGE = range(0, 65536)
+
+
+def check_port(option: str, port: int, host: str = "127.0.0.1") -> None:
+    """Refuse, before anything starts, a port out of range or one that another process already listens on."""
+    import socket
+
+    if port not in PORT_RANGE:
+        raise ValueError(f"{option} {port} is out of range: expected 0-65535 (0: any free port)")
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As uvicorn binds: SO_REUSEADDR, so a port left in TIME_WAIT by an earlier run still counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ValueError(f"{option} {port}: cannot listen on {host}:{port} ({exc.strerror}); choose "
+                             "another port, or 0 for any free one") from None
 
 
 def resolve_home(home: Path | None) -> Path:

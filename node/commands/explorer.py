@@ -9,9 +9,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from node.commands.common import HomeOpt, resolve_home
+from node.commands.common import HomeOpt, check_port, resolve_home, user_errors
 
 
+@user_errors
 def explorer_command(
     db: Annotated[Optional[Path], typer.Option("--db", help="audit database (default HOME/audit/audit.db)")] = None,
     home: HomeOpt = None,
@@ -25,6 +26,7 @@ def explorer_command(
     from node.explorer.app import create_app
     from node.explorer.queries import AuditDbMissing
 
+    check_port("--port", port, host)  # before uvicorn, whose own bind error is a multi-line log
     path = db or db_path_default(resolve_home(home))
     try:
         app = create_app(path)

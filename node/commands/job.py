@@ -24,6 +24,8 @@ def load_spec(preset: str | None, spec_file: Path | None):
     if (preset is None) == (spec_file is None):
         raise ValueError("give exactly one of --preset NAME and --spec FILE")
     if spec_file is not None:
+        if not spec_file.is_file():
+            raise ValueError(f"--spec {spec_file}: no such file (expected a job spec JSON)")
         return JobSpec.from_json(spec_file.read_bytes())
     if preset == "digits":
         from prover.presets import digits_spec

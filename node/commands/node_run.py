@@ -11,7 +11,7 @@ import typer
 from node.wallet.amounts import parse_eth
 
 from .common import (DeploymentOpt, DevAccountOpt, HomeOpt, JsonOpt, PasswordFileOpt, RpcOpt, WalletOpt,
-                     print_json, resolve_home, signing_account, user_errors)
+                     check_port, print_json, resolve_home, signing_account, user_errors)
 
 node_app = typer.Typer(help="Run a node (worker, verifier or aggregator) and inspect it.", no_args_is_help=True)
 
@@ -54,7 +54,12 @@ def run(
     home: HomeOpt = None, rpc: RpcOpt = None, deployment: DeploymentOpt = None, wallet: WalletOpt = None,
     dev_account: DevAccountOpt = None, password_file: PasswordFileOpt = None,
 ) -> None:
-    """Run one role until SIGTERM or Ctrl-C: follow the chain, do the role's work, serve artifacts over HTTP."""
+    """Run one role until SIGTERM or Ctrl-C: follow the chain, do the role's work, serve artifacts over HTTP.
+
+    Exit status: 0 when stopped, 1 for a user error, 74 when the disk filled up (free space and run it again:
+    it carries on where it stopped).
+    """
+    from node.diskspace import disk_full_as_error
     from node.roles.main import build_role
     from node.roles.runtime import NodeOptions, Runtime
 
@@ -62,12 +67,18 @@ def run(
         raise ValueError(f"--role must be one of {', '.join(ROLES)}, got {role!r}")
     if cheat is not None and (role != "worker" or cheat not in CHEATS):
         raise ValueError(f"--cheat applies to workers only and must be one of {', '.join(CHEATS)}")
+    # A spec given explicitly must be there; the default one may appear later (`job create` writes it).
+    if spec is not None and not spec.is_file():
+        raise ValueError(f"--spec {spec}: no such file (expected the job's spec JSON)")
+    check_port("--port", port, host)
     h = resolve_home(home)
     worker_flags = {"max_threads": max_threads, "device": device, "max_disk_bytes": max_disk, "schedule": schedule,
                     "only_when_idle": only_when_idle, "idle_threshold": idle_threshold, "idle_grace_s": idle_grace}
     extra: dict[str, Any] = {}
     if role == "worker":
         extra = worker_extra(h, yes, worker_flags)
+        if max_disk is not None:
+            extra["max_disk_source"] = "--max-disk"
     elif any(v is not None for v in worker_flags.values()):
         raise ValueError("--max-threads, --device, --max-disk, --schedule, --only-when-idle, --idle-threshold and "
                          f"--idle-grace apply to workers only, not to a {role}")
@@ -78,7 +89,8 @@ def run(
         rpc_url=rpc, deployment_file=deployment, host=host, port=port, public_url=public_url,
         confirmations=confirmations, poll_interval_s=poll_interval, keep_every=keep_every,
         auto_stake_wei=parse_eth(auto_stake) if auto_stake else 0, cheat=cheat, reset_state=reset_state, extra=extra)
-    runtime = Runtime(options)
+    with disk_full_as_error(options.data_dir):  # creating node.db on a full disk
+        runtime = Runtime(options)
     role_loop = build_role(runtime)
     typer.echo(f"{role} {account.address} on job {job}: serving {runtime.public_url}, data in {options.data_dir}",
                err=True)
@@ -96,7 +108,7 @@ def worker_extra(home: Path, yes: bool, flags: dict) -> dict[str, Any]:
         def ask(summary: str) -> bool:
             return typer.confirm(f"{summary}\n\nAgree, and let this machine work on these terms?", default=False,
                                  err=True)
-    return {"worker_settings": settings, "ask": ask,
+    return {"worker_settings": settings, "ask": ask, "max_disk_source": f"max_disk in {config_path(home)}",
             "yes_source": "--yes" if yes else f"yes = true in {config_path(home)}"}
 
 

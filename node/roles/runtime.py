@@ -18,6 +18,7 @@ from ..api.server import BackgroundServer
 from ..artifact_store import ArtifactStore
 from ..chain.errors import ChainError, ContractRevert
 from ..chain_identity import ChainMismatch, chain_identity, open_state_for_chain
+from ..diskspace import disk_full_as_error, is_disk_full
 from ..fetch import HttpFetcher
 from ..follower import EventFollower
 from ..jobs import load_spec_for_job
@@ -213,9 +214,19 @@ class Runtime:
         """Serve HTTP, settle the outbox, then follow the chain and call `tick()` until SIGTERM/SIGINT.
 
         may_warm_up: asked before the warm-up step (a worker without its owner's consent trains nothing).
+        A full disk anywhere (ENOSPC, SQLite's "disk is full", a worker's own free-space check) stops the node
+        with DiskFull: retrying cannot free space, and every retry would fail the same way.
         """
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stopping.set())
+        try:
+            with disk_full_as_error(self.options.data_dir):
+                self._run(tick, on_start, on_resume, may_warm_up)
+        finally:
+            if self.server.thread.ident is not None:  # started (a thread never started cannot be joined)
+                self.server.stop()
+
+    def _run(self, tick, on_start, on_resume, may_warm_up) -> None:
         # Transactions signed before a crash go out first: a claim's window may be closing while we start.
         try:
             self.sync_with_chain()
@@ -225,20 +236,17 @@ class Runtime:
         except ChainMismatch:
             raise
         except (ChainError, OSError) as exc:
+            if is_disk_full(exc):
+                raise
             self.state.log("chain-error", error=str(exc))  # retried by the loop's settle calls
         if may_warm_up is None or may_warm_up():
             self.warm_up()
         self.server.start()
         self._await_job()
         if self.stopping.is_set():
-            self.server.stop()
             return
         if on_start:
-            try:
-                on_start()
-            except BaseException:
-                self.server.stop()  # e.g. a worker without consent: stop serving, let the caller say why
-                raise
+            on_start()  # e.g. a worker without consent raises: the server stops, the caller says why
         backoff = self.options.poll_interval_s
         while not self.stopping.is_set():
             try:
@@ -248,18 +256,21 @@ class Runtime:
                 tick()
                 backoff = self.options.poll_interval_s
             except ChainReplaced as exc:  # not a hiccup to retry: this database belongs to another chain
-                self.server.stop()
                 raise self._mismatch(exc) from None
-            except ChainError as exc:
-                # The chain may be restarting: keep the state, wait, reconnect on the next request.
-                self.state.log("chain-error", error=str(exc))
-                backoff = min(backoff * 2, 5.0)
-            except OSError as exc:
-                self.state.log("io-error", error=str(exc))
-                backoff = min(backoff * 2, 5.0)
-            except Exception as exc:  # a daemon outlives one bad tick; the trace goes to its log
-                traceback.print_exc()
-                self.state.log("tick-error", error=f"{exc.__class__.__name__}: {exc}")
+            except Exception as exc:
+                if is_disk_full(exc):
+                    raise
+                self._survive(exc)
                 backoff = min(backoff * 2, 5.0)
             self.stopping.wait(backoff)
-        self.server.stop()
+
+    def _survive(self, exc: Exception) -> None:
+        """Log an error one tick hit; the daemon outlives it and the next tick retries."""
+        if isinstance(exc, ChainError):
+            # The chain may be restarting: keep the state, wait, reconnect on the next request.
+            self.state.log("chain-error", error=str(exc))
+        elif isinstance(exc, OSError):
+            self.state.log("io-error", error=str(exc))
+        else:  # a bug or an unexpected input: the trace goes to the log
+            traceback.print_exception(exc)
+            self.state.log("tick-error", error=f"{exc.__class__.__name__}: {exc}")

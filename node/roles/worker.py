@@ -17,6 +17,7 @@ from prover.store import DirStore
 
 from ..chain.enums import Role
 from ..chain.errors import ContractRevert
+from ..diskspace import check_free
 from ..worker_policy import earnings
 from ..worker_policy.caps import apply_thread_cap, check_device, check_device_for_spec, device_text
 from ..worker_policy.consent import ConsentBook, ConsentRequired, ConsentSubject, describe, obtain_consent
@@ -26,6 +27,9 @@ from ..worker_policy.pruning import disk_used, prune
 from ..worker_policy.settings import WorkerSettings, format_size
 from .runtime import Runtime
 
+# Room kept for node.db beyond a claim's artifacts: a round adds event, outbox and log rows, and SQLite's
+# rollback journal holds a copy of every page a transaction changes until it commits.
+SQLITE_MARGIN_BYTES = 256 * 1024
 
 
 class Worker:
@@ -76,6 +80,7 @@ class Worker:
         self._remember_job(job)
         check_device_for_spec(self.device, rt.spec.verification_mode)
         self.claim_bytes = self._estimated_claim_bytes()
+        self._check_disk_cap()
         subject = ConsentSubject(chain_id=rt.deployment.chain_id, ledger=rt.ledger.address, job_id=rt.job_id,
                                  spec_hash="0x" + rt.spec.spec_hash().hex(),
                                  reward_per_claim_wei=job["params"][2], worker_slash_wei=job["params"][10],
@@ -130,6 +135,9 @@ class Worker:
         self._make_room(job)
         if not self.gate.may_start():
             return  # paused: the schedule, the owner's own use of the CPU, or the disk cap
+        # Before anything of this claim is written: a claim that cannot fit would fail half-way, and a node
+        # that cannot write its database cannot record what it signed. DiskFull stops the node (runtime.py).
+        check_free(rt.store.root, (self.claim_bytes or 0) + SQLITE_MARGIN_BYTES)
         head = job["head"]
         head_tensors = rt.head_tensors(head, round_)
         try:
@@ -178,6 +186,15 @@ class Worker:
         return proof
 
     # -- disk ---------------------------------------------------------------------------------------------------
+    def _check_disk_cap(self) -> None:
+        """Refuse at start a --max-disk that cannot hold even one claim: it would hold training forever."""
+        cap = self.settings.max_disk_bytes
+        if cap is not None and cap < self.claim_bytes:
+            source = self.rt.options.extra.get("max_disk_source", "--max-disk")
+            need = format_size(self.claim_bytes, up=True)
+            raise ValueError(f"{source} {format_size(cap)} is smaller than one claim of job {self.rt.job_id} "
+                             f"({need}): raise it to at least {need}")
+
     def _make_room(self, job: dict) -> None:
         """Under --max-disk: prune before a claim; hold training if even pruning cannot make room."""
         cap = self.settings.max_disk_bytes

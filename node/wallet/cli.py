@@ -22,6 +22,7 @@ from .keystore import (
     WalletError,
     create_wallet,
     import_keystore,
+    kdf_text,
     list_wallets,
     open_keystore,
     wallet_address,
@@ -78,6 +79,9 @@ def import_(
     if keystore is not None:
         info = import_keystore(h, name, keystore, resolve_password(name, password_file))
         typer.echo(f"imported keystore {keystore} as wallet {info.name}: {info.address}")
+        if info.reencrypted_from:
+            typer.echo(f"re-encrypted with gradchain's {kdf_text()} (the keystore had {info.reencrypted_from}, "
+                       f"weaker); {keystore} itself is unchanged")
         return
     if anvil_index is not None:
         from node.chain.devaccounts import dev_account

@@ -21,6 +21,8 @@ from node.config import wallet_dir
 
 KDF_N_ENV = "GRADCHAIN_KDF_N"  # TEST ONLY: a smaller scrypt cost so test suites run fast
 DEFAULT_KDF_N = 2**18  # geth's and eth-account's "standard" scrypt cost: about 1 s to unlock
+KDF_R, KDF_P = 8, 1  # scrypt's block size and parallelism, as eth-account writes them
+PBKDF2_MIN_ITERATIONS = 1_000_000  # eth-account's own pbkdf2 default; fewer is weaker than it means to be
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -51,6 +53,7 @@ class WalletInfo:
     name: str
     address: str | None  # None for a keystore written without an address field (cast does that)
     path: Path
+    reencrypted_from: str | None = None  # the weaker KDF an imported keystore had, when it was re-encrypted
 
 
 def kdf_n() -> int:
@@ -141,11 +144,36 @@ def create_wallet(home: Path, name: str, password: str, private_key: bytes | str
     return WalletInfo(name=name, address=account.address, path=path)
 
 
+def weaker_kdf(data: dict) -> str | None:
+    """How the keystore's KDF falls short of gradchain's (scrypt n=kdf_n(), r=8, p=1), or None if it does not.
+
+    pbkdf2 counts as weaker only below PBKDF2_MIN_ITERATIONS; an unknown KDF is left to eth-account to refuse.
+    """
+    crypto = data.get("crypto") or data.get("Crypto") or {}
+    kdf, params = crypto.get("kdf"), crypto.get("kdfparams") or {}
+    try:
+        if kdf == "scrypt":
+            n, r, p = int(params["n"]), int(params["r"]), int(params["p"])
+            if n < kdf_n() or r < KDF_R or p < KDF_P:
+                return f"scrypt n={n}, r={r}, p={p}"
+        elif kdf == "pbkdf2" and int(params["c"]) < PBKDF2_MIN_ITERATIONS:
+            return f"pbkdf2 with {int(params['c'])} iterations"
+    except (KeyError, TypeError, ValueError):
+        return None  # malformed parameters: decryption has already judged the file
+    return None
+
+
+def kdf_text() -> str:
+    return f"scrypt n={kdf_n()}, r={KDF_R}, p={KDF_P}"
+
+
 def import_keystore(home: Path, name: str, source: Path, password: str) -> WalletInfo:
     """Copy an existing V3 keystore (cast, geth, MetaMask export) in as NAME, after checking the password.
 
-    The encrypted payload is kept as is (same KDF, same password); only a missing `address` field is filled in
-    so `wallet list` can show it without a password.
+    The encrypted payload is kept as is (same KDF, same password), unless its KDF is weaker than gradchain's
+    (weaker_kdf): then the key is re-encrypted with gradchain's settings and the same password, since a
+    cheap KDF lets anyone holding the file guess passwords faster. The source file is never modified. A
+    missing `address` field is filled in so `wallet list` can show it without a password.
     """
     path = wallet_path(home, name)
     if path.exists():
@@ -157,10 +185,13 @@ def import_keystore(home: Path, name: str, source: Path, password: str) -> Walle
     stored = _keystore_address(data)
     if stored is not None and stored != account.address:
         raise BadKeystore(f"keystore {source} says address {stored} but its key is {account.address}")
+    weaker = weaker_kdf(data)
+    if weaker is not None:
+        data = Account.encrypt(account.key, password, kdf="scrypt", iterations=kdf_n())
     data["address"] = account.address[2:].lower()
     _ensure_dir(home)
     _write_private(path, data)
-    return WalletInfo(name=name, address=account.address, path=path)
+    return WalletInfo(name=name, address=account.address, path=path, reencrypted_from=weaker)
 
 
 def list_wallets(home: Path) -> list[WalletInfo]:

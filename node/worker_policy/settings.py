@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ..diskspace import format_size  # noqa: F401  (one formatter for every size shown; imported from here too)
 from .schedule import Schedule
 
 CONFIG_NAME = "worker.toml"
@@ -78,13 +79,6 @@ def parse_size(text: str | int) -> int:
     if not match or unit not in UNITS:
         raise ValueError(f"size {text!r} is not a number with an optional unit (e.g. 500MB, 2GiB)")
     return int(float(match.group(1)) * UNITS[unit])
-
-
-def format_size(n: int) -> str:
-    for unit, factor in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
-        if n >= factor:
-            return f"{n / factor:.1f} {unit}"
-    return f"{n} B"
 
 
 FILE_KEYS = {"yes": "yes", "max_threads": "max_threads", "device": "device", "max_disk": "max_disk_bytes",

@@ -1,0 +1,69 @@
+"""Mistakes on the command line end in one readable line on stderr and a non-zero status, never a traceback.
+
+Each case runs the real CLI as a subprocess, as a user would, against a home with no chain: every check
+here must refuse before anything needs one.
+"""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def gradchain(*args: str, home: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "node.cli", *args, "--home", str(home)], capture_output=True,
+                          text=True, timeout=120, cwd=REPO, stdin=subprocess.DEVNULL)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *names: str) -> str:
+    assert result.returncode != 0, result
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and all(n in lines[0] for n in names), lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def home(tmp_path):
+    return tmp_path / "home"
+
+
+def test_missing_spec_file_for_node_run(home):
+    line = assert_one_line_error(gradchain("node", "run", "--role", "worker", "--job", "1", "--spec", "/nope",
+                                           home=home), "--spec /nope", "no such file")
+    assert "spec JSON" in line
+
+
+def test_missing_spec_file_for_job_create(home):
+    assert_one_line_error(gradchain("job", "create", "--spec", "/nope/spec.json", home=home),
+                          "--spec /nope/spec.json", "no such file")
+
+
+@pytest.mark.parametrize("port", ["70000", "-1"])
+@pytest.mark.parametrize("command", [("node", "run", "--role", "verifier", "--job", "1"), ("explorer",),
+                                     ("devnet", "up")])
+def test_port_out_of_range(home, command, port):
+    line = assert_one_line_error(gradchain(*command, "--port", port, home=home), f"--port {port}", "0-65535")
+    assert "out of range" in line
+    assert not (home / "devnet").exists(), "devnet up started something before refusing"
+
+
+@pytest.fixture
+def held_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", [("node", "run", "--role", "verifier", "--job", "1"), ("explorer",)])
+def test_port_in_use(home, held_port, command):
+    line = assert_one_line_error(gradchain(*command, "--port", str(held_port), home=home),
+                                 f"--port {held_port}", f"127.0.0.1:{held_port}")
+    assert "in use" in line.lower() and "choose another port" in line
