@@ -22,6 +22,7 @@ def explorer_command(
     """Serve the ledger as the audit rebuilt it: heads, claims, votes, addresses and a metrics chart."""
     import uvicorn
 
+    from node.api.server import server_config
     from node.audit.ingest import db_path_default
     from node.explorer.app import create_app
     from node.explorer.queries import AuditDbMissing
@@ -34,4 +35,5 @@ def explorer_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1)
     typer.echo(f"gradchain explorer on http://{host}:{port} (database {path}); Ctrl-C stops it")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # The node's server settings: header and body deadlines against slow clients, bounded concurrency.
+    uvicorn.Server(server_config(app, host, port)).run()
