@@ -39,13 +39,14 @@ def user_errors(command: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from node.chain.artifacts import ArtifactMissing
         from node.chain.errors import ChainError, ContractRevert
+        from node.chain.foundry import FoundryMissing
         from node.wallet.actions import explain
 
         try:
             return command(*args, **kwargs)
         except ContractRevert as exc:
             fail(f"{explain(exc)}; nothing was changed")
-        except (WalletError, ChainError, DeploymentMissing, ArtifactMissing, ValueError) as exc:
+        except (WalletError, ChainError, DeploymentMissing, ArtifactMissing, FoundryMissing, ValueError) as exc:
             fail(str(exc))
         except (KeyboardInterrupt, EOFError):
             fail("interrupted; nothing was changed")
