@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .chain.anvil import Anvil
+from .chain.anvil_process import alive, find_devnet_anvil, is_devnet_anvil
 from .chain.client import connect, deploy_ledger
 from .chain.devaccounts import dev_account
 from .chain.errors import ChainError
@@ -20,6 +22,10 @@ DEFAULT_UNBONDING_DELAY_BLOCKS = 20
 @dataclass(frozen=True)
 class DevnetPaths:
     home: Path
+
+    def __post_init__(self) -> None:
+        # Absolute, because anvil's --state argument is compared with it from other working directories.
+        object.__setattr__(self, "home", Path(self.home).resolve())
 
     @property
     def dir(self) -> Path:
@@ -42,25 +48,33 @@ class DevnetPaths:
         return self.dir / "devnet.json"
 
 
-def _alive(pid: int) -> bool:
+def _meta_port(paths: DevnetPaths) -> int | None:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child still answers kill(0); treat it as gone.
-    try:
-        return Path(f"/proc/{pid}/status").read_text().find("State:\tZ") < 0
-    except OSError:
-        return True
+        return int(json.loads(paths.meta.read_text())["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def running_pid(paths: DevnetPaths) -> int | None:
-    if not paths.pid.is_file():
-        return None
-    pid = int(paths.pid.read_text().strip() or 0)
-    return pid if pid and _alive(pid) else None
+    """The devnet's anvil pid, checked against the process's command line; None if it does not run.
+
+    A pid file naming anything else (anvil gone, its pid reused) is stale and removed; a running anvil whose
+    pid file was lost is found by its --state/--port and recorded again."""
+    port = _meta_port(paths)
+    if paths.pid.is_file():
+        text = paths.pid.read_text().strip()
+        if text.isdigit() and is_devnet_anvil(int(text), port, paths.state):
+            return int(text)
+        paths.pid.unlink(missing_ok=True)
+    pid = find_devnet_anvil(port, paths.state)
+    if pid is not None:
+        paths.pid.write_text(str(pid))
+    return pid
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def up(home: Path, port: int = 8545, block_time: float | None = 0.5,
@@ -68,10 +82,16 @@ def up(home: Path, port: int = 8545, block_time: float | None = 0.5,
     """Start anvil (resuming its state file if there is one) and deploy the ledger unless already deployed."""
     paths = DevnetPaths(home)
     paths.dir.mkdir(parents=True, exist_ok=True)
-    if running_pid(paths) is not None:
-        raise ChainError(f"a devnet is already running (pid {running_pid(paths)}); `gradchain devnet down` first")
+    pid = running_pid(paths)
+    if pid is not None:
+        raise ChainError(f"a devnet is already running in {home} (anvil pid {pid}); "
+                         f"stop it with `gradchain devnet down --home {home}` first")
+    if port and _port_in_use(port):
+        raise ChainError(f"port {port} is already in use by another program (not this devnet's anvil): "
+                         "free it or pass --port PORT")
     chain = Anvil(log_path=paths.log, port=port, block_time=block_time, state_path=paths.state)
     url = chain.start()
+    # The real anvil binary (node/chain/foundry.py), so the Popen pid is anvil's own, not a wrapper's.
     paths.pid.write_text(str(chain.process.pid))
     paths.meta.write_text(json.dumps({"rpc_url": url, "port": chain.port, "block_time": block_time}))
     try:
@@ -103,15 +123,15 @@ def _existing_deployment(home: Path, w3) -> Deployment | None:
 def down(home: Path, timeout_s: float = 15.0) -> bool:
     """SIGTERM anvil (it writes its state file on the way out). Returns False if none was running."""
     paths = DevnetPaths(home)
-    pid = running_pid(paths)
+    pid = running_pid(paths)  # only ever a process checked to be this devnet's anvil
     if pid is None:
         return False
-    os.killpg(pid, signal.SIGTERM)
+    os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
-    while _alive(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if _alive(pid):
-        os.killpg(pid, signal.SIGKILL)
+    if alive(pid) and is_devnet_anvil(pid, _meta_port(paths), paths.state):
+        os.kill(pid, signal.SIGKILL)  # hung: its state is as old as the last --state-interval dump
     paths.pid.unlink(missing_ok=True)
     return True
 

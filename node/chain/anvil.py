@@ -1,33 +1,22 @@
-"""Start and stop a local anvil from the npm install: the dev chain for the demo, the devnet and the tests."""
+"""Start and stop a local anvil (the real binary, see foundry.py): the dev chain for the demo, devnet, tests."""
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .artifacts import REPO_ROOT
+from .errors import ChainError
+from .foundry import FoundryMissing, foundry_binary  # noqa: F401  (foundry_binary: re-exported for callers)
 
 LISTENING = re.compile(r"Listening on ([0-9.]+):(\d+)")
 
 
-class AnvilError(RuntimeError):
-    """anvil could not be found or did not come up."""
-
-
-def foundry_binary(name: str) -> Path:
-    """Path of a Foundry binary (forge, anvil, cast): the repo's npm install first, then PATH."""
-    local = REPO_ROOT / "node_modules" / ".bin" / name
-    if local.exists():
-        return local
-    found = shutil.which(name)
-    if found:
-        return Path(found)
-    raise AnvilError(f"{name} not found in {local.parent} or on PATH: run scripts/setup.sh")
+class AnvilError(ChainError):
+    """anvil did not come up (a ChainError, so the CLI shows it as one line)."""
 
 
 @dataclass

@@ -31,7 +31,7 @@ def load_artifact(name: str = LEDGER) -> Artifact:
     path = out_dir() / f"{name}.sol" / f"{name}.json"
     if not path.is_file():
         raise ArtifactMissing(
-            f"contract artifact {path} not found: run `node_modules/.bin/forge build` (scripts/setup.sh does)"
+            f"contract artifact {path} not found: run scripts/setup.sh (it runs `forge build`)"
         )
     data = json.loads(path.read_text())
     return Artifact(name=name, abi=data["abi"], bytecode=data["bytecode"]["object"])

@@ -37,9 +37,9 @@ def user_errors(command: Callable) -> Callable:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from node.chain.anvil import AnvilError
         from node.chain.artifacts import ArtifactMissing
         from node.chain.errors import ChainError, ContractRevert
+        from node.chain.foundry import FoundryMissing
         from node.diskspace import EXIT_DISK_FULL, DiskFull, as_disk_full, is_disk_full
         from node.wallet.actions import explain
 
@@ -53,7 +53,7 @@ def user_errors(command: Callable) -> Callable:
             fail(f"{explain(exc)}; nothing was changed")
         except DiskFull as exc:
             fail(str(exc), EXIT_DISK_FULL)
-        except (WalletError, ChainError, DeploymentMissing, ArtifactMissing, AnvilError, ValueError) as exc:
+        except (WalletError, ChainError, DeploymentMissing, ArtifactMissing, FoundryMissing, ValueError) as exc:
             fail(str(exc))
         except (KeyboardInterrupt, EOFError):
             fail("interrupted; nothing was changed")
