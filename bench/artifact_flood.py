@@ -40,6 +40,9 @@ from node.roles.worker import Worker  # noqa: E402
 from node.state import NodeState  # noqa: E402
 from prover import DirStore, digits_spec, genesis, prove_claim  # noqa: E402
 from prover.checkpoint import checkpoint_id  # noqa: E402
+from prover.jobkey import job_key  # noqa: E402
+
+JOB_KEY = job_key(31337, "0x" + "1d" * 20, 1)  # a made-up ledger: the bench runs off chain
 
 WORKER = "0x" + "a1" * 20
 
@@ -50,7 +53,7 @@ def make_store(root: Path, n_transcripts: int, spec) -> tuple[ArtifactStore, byt
     head = genesis(spec)
     first = checkpoint_id(head)
     for round_ in range(n_transcripts):
-        proof = prove_claim(spec, head, round_, WORKER, DirStore(root), keep_every=2)
+        proof = prove_claim(spec, head, round_, WORKER, DirStore(root), keep_every=2, job_key=JOB_KEY)
         store.put("transcript", proof.transcript.to_bytes(), expected_id=proof.transcript.root)
         DirStore(root).put(proof.result_id, proof.result_tensors)
         head = proof.result_tensors

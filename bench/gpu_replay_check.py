@@ -23,6 +23,9 @@ from prover.presets import digits_spec, tiny_gpt_spec  # noqa: E402
 from verifier.claim import Claim  # noqa: E402
 from verifier.errors import ArtifactUnavailable  # noqa: E402
 from verifier.verify import verify_claim  # noqa: E402
+from prover.jobkey import job_key  # noqa: E402
+
+JOB_KEY = job_key(31337, "0x" + "1d" * 20, 1)  # a made-up ledger: the bench runs off chain
 
 WORKER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 VERIFIER = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"
@@ -49,7 +52,7 @@ def check(label: str, spec, device: str) -> dict:
     head = genesis(spec)
     store = KeepAll()
     started = time.perf_counter()
-    proof = prove_claim(spec, head, 0, WORKER, store, keep_every=1, device=device)
+    proof = prove_claim(spec, head, 0, WORKER, store, keep_every=1, device=device, job_key=JOB_KEY)
     seconds = time.perf_counter() - started
     artifacts = {proof.transcript.root: proof.transcript.to_bytes(), **store.blobs}
 
@@ -59,7 +62,7 @@ def check(label: str, spec, device: str) -> dict:
         return artifacts[artifact_id]
 
     claim = Claim(claim_id=1, worker=WORKER, round=0, base=checkpoint_id(head), result=proof.result_id,
-                  transcript_root=proof.transcript.root, steps=proof.transcript.steps)
+                  transcript_root=proof.transcript.root, steps=proof.transcript.steps, job_key=JOB_KEY)
     verdict = verify_claim(spec, claim, checkpoint_id(head), keccak(b"device check"), VERIFIER, fetch)
     row = {"case": label, "device": device, "decision": verdict.decision, "train_s": round(seconds, 2),
            "reason": verdict.reason}

@@ -32,6 +32,9 @@ from prover.state import genesis  # noqa: E402
 from verifier.claim import Claim  # noqa: E402
 from verifier.sampling import detection_probability  # noqa: E402
 from verifier.verify import verify_claim  # noqa: E402
+from prover.jobkey import job_key  # noqa: E402
+
+JOB_KEY = job_key(31337, "0x" + "1d" * 20, 1)  # a made-up ledger: the bench runs off chain
 
 
 class DictStore(dict):
@@ -60,17 +63,17 @@ def main() -> None:
 
     # Warm-up on both paths (imports, data set load, allocator), not counted.
     warm = digits_spec(steps_per_claim=args.k * 2, checkpoint_every=args.k, samples_per_verifier=1)
-    prove_claim(warm, genesis(warm), 0, worker, DictStore())
+    prove_claim(warm, genesis(warm), 0, worker, DictStore(), job_key=JOB_KEY)
 
     store = DictStore()
     c0, t0 = time.process_time(), time.perf_counter()
-    proof = prove_claim(spec, head, 0, worker, store, keep_every=1)
+    proof = prove_claim(spec, head, 0, worker, store, keep_every=1, job_key=JOB_KEY)
     worker_s, worker_wall = time.process_time() - c0, time.perf_counter() - t0
 
     t = proof.transcript
     served = {t.root: t.to_bytes(), **{cid: checkpoint_to_bytes(x) for cid, x in store.items()}}
     claim = Claim(claim_id=1, worker=worker, round=0, base=t.base, result=proof.result_id, transcript_root=t.root,
-                  steps=t.steps)
+                  steps=t.steps, job_key=JOB_KEY)
     verifier_s, verifier_wall = [], []
     for v in range(args.verifiers):
         address = "0x" + f"{v + 1:040x}"

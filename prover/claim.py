@@ -106,8 +106,9 @@ class _Committer:
 
 def prove_claim(spec: JobSpec, head_tensors: Tensors, round: int, worker: str, store: CheckpointStore,
                 keep_every: int = 1, progress: Callable[[int, tuple[float, ...]], None] | None = None,
-                device: torch.device | str = "cpu", background: bool | None = None) -> ClaimProof:
-    """Train the claim's H steps from the head and commit to every segment (PROTOCOL.md §3).
+                device: torch.device | str = "cpu", background: bool | None = None, *,
+                job_key: bytes) -> ClaimProof:
+    """Train the claim's H steps of job `job_key` from the head and commit to every segment (PROTOCOL.md §3).
 
     background: hash and store on a helper thread (None: only if the checkpoint is >= BACKGROUND_MIN_BYTES).
     The transcript is the same either way.
@@ -131,7 +132,8 @@ def prove_claim(spec: JobSpec, head_tensors: Tensors, round: int, worker: str, s
         boundary_ids = [committer.submit(head, 0 in kept)]
         all_losses: list[tuple[float, ...]] = []
         for j in range(n_segments):
-            losses = tuple(run_steps(spec, data, model, optimizer, spec_hash, round, worker, j * k, k, device))
+            losses = tuple(run_steps(spec, data, model, optimizer, spec_hash, round, worker, j * k, k, device,
+                                     job_key=job_key))
             bad = [i for i, x in enumerate(losses) if not math.isfinite(x)]
             if bad:
                 raise TrainingDiverged(f"step {j * k + bad[0]} of round {round} gave loss {losses[bad[0]]}: "
@@ -146,8 +148,8 @@ def prove_claim(spec: JobSpec, head_tensors: Tensors, round: int, worker: str, s
         committer.close()
 
     segments = tuple(Segment(j, ids[j], ids[j + 1], all_losses[j]) for j in range(n_segments))
-    transcript = Transcript(spec_hash=spec_hash, round=round, worker=worker.lower(), checkpoint_every=k,
-                            segments=segments)
+    transcript = Transcript(job_key=job_key, spec_hash=spec_hash, round=round, worker=worker.lower(),
+                            checkpoint_every=k, segments=segments)
     result = snapshot if copy_state else state_tensors(model, optimizer)
     return ClaimProof(transcript=transcript, result_id=ids[-1], result_tensors=dict(sorted(result.items())),
                       stored_ids=tuple(ids[b] for b in sorted(kept)),
@@ -176,7 +178,7 @@ def regenerate(spec: JobSpec, transcript: Transcript, store: CheckpointStore, ch
     k = transcript.checkpoint_every
     for j in range(start, target):
         tensors, _ = run_segment(spec, tensors, transcript.spec_hash, transcript.round, transcript.worker,
-                                 j * k, k, device)
+                                 j * k, k, device, job_key=transcript.job_key)
         actual = checkpoint_id(tensors)
         if actual != ids[j + 1]:
             raise CheckpointMismatch(ids[j + 1], actual, f"replayed end of segment {j}")

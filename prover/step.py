@@ -31,20 +31,21 @@ def train_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer,
 
 def run_steps(spec: JobSpec, data: Dataset, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
               spec_hash: bytes, round: int, worker: str, first_step: int, k: int,
-              device: torch.device | str = "cpu") -> list[float]:
+              device: torch.device | str = "cpu", *, job_key: bytes) -> list[float]:
     """k assigned steps on a live model and optimizer (the loop that both proving and replay run)."""
     losses = []
     for step in range(first_step, first_step + k):
-        idx = batch_indices(spec_hash, round, worker, step, data.n_train, spec.batch_size)
+        idx = batch_indices(spec_hash, round, worker, step, data.n_train, spec.batch_size, job_key=job_key)
         losses.append(train_step(model, optimizer, data.train_batch(idx, device), spec.optimizer.grad_clip))
     return losses
 
 
 def run_segment(spec: JobSpec, start_state: Tensors, spec_hash: bytes, round: int, worker: str,
-                first_step: int, k: int, device: torch.device | str = "cpu") -> tuple[Tensors, tuple[float, ...]]:
+                first_step: int, k: int, device: torch.device | str = "cpu", *,
+                job_key: bytes) -> tuple[Tensors, tuple[float, ...]]:
     """Replay k steps from a checkpoint; returns the end checkpoint (CPU tensors) and the k losses.
 
-    The segment j of a claim is run_segment(spec, start_j, specHash, round, worker, j * k, k).
+    The segment j of a claim is run_segment(spec, start_j, specHash, round, worker, j * k, k, job_key=jobKey).
     """
     if spec_hash != spec.spec_hash():
         raise ValueError(f"spec_hash 0x{spec_hash.hex()} is not this spec's hash 0x{spec.spec_hash().hex()}")
@@ -54,5 +55,6 @@ def run_segment(spec: JobSpec, start_state: Tensors, spec_hash: bytes, round: in
     configure_determinism()
     data = load_dataset(spec)
     model, optimizer = build_training_state(spec, start_state, device)
-    losses = run_steps(spec, data, model, optimizer, spec_hash, round, worker, first_step, k, device)
+    losses = run_steps(spec, data, model, optimizer, spec_hash, round, worker, first_step, k, device,
+                       job_key=job_key)
     return state_tensors(model, optimizer), tuple(losses)

@@ -5,8 +5,8 @@ Decided here (PROTOCOL.md §3):
   lossesHash_j = keccak256(the k losses as float32 little-endian bytes, concatenated);
 - transcriptRoot = prover.merkle root of the leaves;
 - the byte encoding is canonical JSON (sorted keys, no spaces, UTF-8), fields
-  {"checkpoint_every", "round", "segments": [{"end","index","losses","start"}], "spec_hash", "version",
-  "worker"}; ids and hashes are 0x + lowercase hex, the worker address lowercase; losses are JSON numbers that
+  {"checkpoint_every", "job_key", "round", "segments": [{"end","index","losses","start"}], "spec_hash",
+  "version", "worker"}; the header (job_key, spec_hash, round, worker, k) binds the work to one job's claim; ids and hashes are 0x + lowercase hex, the worker address lowercase; losses are JSON numbers that
   are exactly float32 values and finite. `from_bytes` accepts only the canonical bytes of a valid transcript:
   anything else (other spacing, key order, a float that is not float32, broken chaining) is a TranscriptError.
 """
@@ -23,7 +23,7 @@ from eth_utils import keccak
 
 from prover.merkle import merkle_proof, merkle_root
 
-TRANSCRIPT_VERSION = 1
+TRANSCRIPT_VERSION = 2  # 2: the header binds the job key (PROTOCOL.md v2 §3)
 MAX_TRANSCRIPT_BYTES = 64 * 1024 * 1024  # untrusted input: refuse before parsing anything absurd
 
 
@@ -53,6 +53,7 @@ def leaf_hash(segment: Segment) -> bytes:
 class Transcript:
     """Everything a verifier needs, besides the spec and the checkpoints, to replay any segment."""
 
+    job_key: bytes  # 32 bytes: prover.jobkey.job_key(chainId, ledger, jobId)
     spec_hash: bytes  # 32 bytes
     round: int
     worker: str  # 0x address, lowercase
@@ -97,7 +98,8 @@ class Transcript:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "version": self.version, "spec_hash": _hex(self.spec_hash), "round": self.round,
+            "version": self.version, "job_key": _hex(self.job_key), "spec_hash": _hex(self.spec_hash),
+            "round": self.round,
             "worker": self.worker, "checkpoint_every": self.checkpoint_every,
             "segments": [{"index": s.index, "start": _hex(s.start_id), "end": _hex(s.end_id),
                           "losses": list(s.losses)} for s in self.segments],
@@ -124,8 +126,8 @@ class Transcript:
 
     @classmethod
     def from_dict(cls, obj: Any) -> "Transcript":
-        _expect_keys("transcript", obj, {"version", "spec_hash", "round", "worker", "checkpoint_every",
-                                         "segments"})
+        _expect_keys("transcript", obj, {"version", "job_key", "spec_hash", "round", "worker",
+                                         "checkpoint_every", "segments"})
         if not isinstance(obj["segments"], list):
             raise TranscriptError("transcript.segments must be a list")
         segments = []
@@ -140,7 +142,8 @@ class Transcript:
         worker = obj["worker"]
         if not isinstance(worker, str):
             raise TranscriptError("transcript.worker must be a string")
-        return cls(spec_hash=_bytes32("transcript.spec_hash", obj["spec_hash"]),
+        return cls(job_key=_bytes32("transcript.job_key", obj["job_key"]),
+                   spec_hash=_bytes32("transcript.spec_hash", obj["spec_hash"]),
                    round=_int("transcript.round", obj["round"]), worker=worker,
                    checkpoint_every=_int("transcript.checkpoint_every", obj["checkpoint_every"]),
                    segments=tuple(segments), version=_int("transcript.version", obj["version"]))
@@ -150,6 +153,7 @@ def _validate(t: Transcript) -> None:
     """Structural rules: version, types, indices 0..S-1, k losses each, start_j == end_{j-1}."""
     if t.version != TRANSCRIPT_VERSION:
         raise TranscriptError(f"transcript version must be {TRANSCRIPT_VERSION}, got {t.version!r}")
+    _checked_bytes32("job_key", t.job_key)
     _checked_bytes32("spec_hash", t.spec_hash)
     if not (isinstance(t.round, int) and 0 <= t.round < 2**64):
         raise TranscriptError(f"round must be a uint64, got {t.round!r}")

@@ -33,6 +33,7 @@ class TranscriptView:
     """A transcript as served, before any protocol rule is checked; `root` is recomputed from the segments."""
 
     version: int
+    job_key: bytes
     spec_hash: bytes
     round: int
     worker: str
@@ -95,6 +96,7 @@ def parse_transcript(data: bytes) -> TranscriptView:
                                 _bytes32(s.get("end"), f"{where}.end"), losses))
     return TranscriptView(
         version=_field(obj, "version", int, "transcript"),
+        job_key=_bytes32(obj.get("job_key"), "transcript.job_key"),
         spec_hash=_bytes32(obj.get("spec_hash"), "transcript.spec_hash"),
         round=_field(obj, "round", int, "transcript"),
         worker=_field(obj, "worker", str, "transcript"),

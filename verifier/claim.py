@@ -15,3 +15,6 @@ class Claim:
     result: bytes  # 32-byte checkpoint id of end_{S-1}
     transcript_root: bytes  # 32 bytes
     steps: int  # H claimed
+    # 32 bytes, keccak256(chainId ‖ ledger ‖ jobId) of the job the claim was submitted to: from the chain,
+    # never from the transcript. Replay assigns batches with it, so work done for another job fails.
+    job_key: bytes

@@ -1,7 +1,7 @@
 """Re-execution of one sampled segment and its comparison with the commitment (PROTOCOL.md §5.3).
 
 Replay always goes through prover.step.run_segment (the prover's own step function) with the protocol's data
-assignment for the *claim's* worker and round and the *spec's* hash: nothing the worker wrote in its
+assignment for the *claim's* job key, worker and round and the *spec's* hash: nothing the worker wrote in its
 transcript header can change which batches are replayed.
 
 - exact: the replayed end checkpoint id equals end_j and every loss is the same float32 bit pattern.
@@ -44,9 +44,10 @@ def layout_fault(spec: JobSpec, model: torch.nn.Module, tensors: Tensors, segmen
 
 
 def replay_segment(spec: JobSpec, claim: Claim, segment: Segment, start: Tensors) -> tuple[Tensors, tuple[float, ...]]:
-    """Segment j replayed from its start checkpoint: run_segment(spec, start, specHash, round, worker, j·k, k)."""
+    """Segment j replayed from its start checkpoint, with the batches of the claim's job (the chain's job key)."""
     k = spec.checkpoint_every
-    return run_segment(spec, start, spec.spec_hash(), claim.round, claim.worker, segment.index * k, k)
+    return run_segment(spec, start, spec.spec_hash(), claim.round, claim.worker, segment.index * k, k,
+                       job_key=claim.job_key)
 
 
 def _f32_bits(x: float) -> bytes:

@@ -1,49 +1,44 @@
-"""Which segments a verifier replays (PROTOCOL.md §5.2): s indices without replacement from
-keccak256(seed ‖ verifierAddress). Pure and deterministic; the worker committed before the seed existed."""
+"""Which segments a committee member replays (PROTOCOL.md v2 §4.2). Pure and deterministic.
+
+    j_i = keccak256(abi.encodePacked("gradchain/sample/v2", bytes32 seed, uint256 claimId, address member,
+                                     uint256 i)) mod S,   i = 0 .. s-1
+
+With replacement, so that (a) P(detect) = 1 − (1 − f)^(D·s) holds exactly for D members, and (b) the contract
+can check "segment j is in member v's sample" with one hash given the draw index i (a challenge names it).
+The modulo bias is below S / 2**256. The seed is blockhash(submitBlock + SEED_DELAY): the worker committed
+before it existed. `contracts/test/vectors/sampling_v2.json` pins these values for the contract's tests.
+"""
 from __future__ import annotations
 
 from eth_utils import keccak, to_canonical_address
 
-_DOMAIN = b"gradchain/sample/v1"
+SAMPLE_DOMAIN = b"gradchain/sample/v2"
 
 
-def _random_words(seed: bytes, verifier: bytes):
-    """An endless stream of uniform 256-bit integers: keccak256(domain ‖ seed ‖ verifier ‖ uint256 counter)."""
-    counter = 0
-    while True:
-        block = keccak(_DOMAIN + seed + verifier + counter.to_bytes(32, "big"))
-        yield int.from_bytes(block, "big")
-        counter += 1
+def sample_index(seed: bytes, claim_id: int, member: str | bytes, i: int, n_segments: int) -> int:
+    """The i-th draw of `member`'s sample of claim `claim_id`: a segment index in [0, n_segments)."""
+    word = keccak(SAMPLE_DOMAIN + seed + claim_id.to_bytes(32, "big") + to_canonical_address(member)
+                  + i.to_bytes(32, "big"))
+    return int.from_bytes(word, "big") % n_segments
 
 
-def _uniform_below(words, bound: int) -> int:
-    """A uniform integer in [0, bound), by rejection sampling (no modulo bias)."""
-    limit = (1 << 256) - ((1 << 256) % bound)
-    for word in words:
-        if word < limit:
-            return word % bound
-    raise AssertionError("unreachable: the word stream is endless")
+def sample_segments(seed: bytes, claim_id: int, member: str | bytes, n_segments: int, s: int) -> list[int]:
+    """The s draws (with replacement, in draw order) that `member` must replay for claim `claim_id`."""
+    if not isinstance(seed, (bytes, bytearray)) or len(seed) != 32:
+        raise ValueError(f"seed must be 32 bytes, got {seed!r}"[:120])
+    if not isinstance(claim_id, int) or not 0 <= claim_id < 2**256:
+        raise ValueError(f"claim_id must be a uint256, got {claim_id!r}")
+    if n_segments < 1 or s < 1:
+        raise ValueError(f"need n_segments >= 1 and s >= 1, got {n_segments}, {s}")
+    return [sample_index(bytes(seed), claim_id, member, i, n_segments) for i in range(s)]
 
 
-def sample_segments(seed: bytes, verifier_address: str | bytes, n_segments: int, s: int) -> list[int]:
-    """The s distinct segment indices (in draw order) that `verifier_address` must replay for `seed`.
-
-    A partial Fisher-Yates shuffle of range(n_segments) driven by keccak256; if s >= n_segments, every segment.
-    `seed` is the 32-byte blockhash(submitBlock + SEED_DELAY); the address is 20 bytes or a 0x-hex string.
-    """
-    assert len(seed) == 32, f"seed must be 32 bytes, got {len(seed)}"
-    assert n_segments > 0 and s > 0, f"need n_segments > 0 and s > 0, got {n_segments}, {s}"
-    verifier = to_canonical_address(verifier_address)
-    words = _random_words(seed, verifier)
-    pool = list(range(n_segments))
-    take = min(s, n_segments)
-    for i in range(take):
-        j = i + _uniform_below(words, n_segments - i)
-        pool[i], pool[j] = pool[j], pool[i]
-    return pool[:take]
+def segments_to_replay(draws: list[int]) -> list[int]:
+    """The distinct segments of a sample, in first-draw order: a segment drawn twice is replayed once."""
+    return list(dict.fromkeys(draws))
 
 
-def detection_probability(f: float, verifiers: int, s: int) -> float:
-    """P(detect) = 1 − (1 − f)^(m·s): at least one of m verifiers drawing s segments each hits a faked one
-    (PROTOCOL.md §5; the with-replacement bound, slightly pessimistic for draws without replacement)."""
-    return 1.0 - (1.0 - f) ** (verifiers * s)
+def detection_probability(f: float, members: int, s: int) -> float:
+    """P(detect) = 1 − (1 − f)^(D·s): some draw of some of D members hits a faked fraction f of segments
+    (exact for draws with replacement, §5)."""
+    return 1.0 - (1.0 - f) ** (members * s)

@@ -46,9 +46,13 @@ def steps_match_spec(spec: JobSpec, claim: Claim, head_id: bytes, t: TranscriptV
 
 
 def header_matches(spec: JobSpec, claim: Claim, head_id: bytes, t: TranscriptView) -> Verdict | None:
-    """Version, specHash, round, worker and k in the transcript are those of the spec and the claim."""
+    """Version, job key, specHash, round, worker and k in the transcript are those of the spec and the claim.
+
+    The job key is the chain's for the job the claim was submitted to: a transcript trained for another job
+    (same spec, round and worker) is rejected here, and would fail replay anyway (other batches)."""
     expected = {
         "version": (TRANSCRIPT_VERSION, t.version),
+        "job_key": (_hex(claim.job_key), _hex(t.job_key)),
         "spec_hash": (_hex(spec.spec_hash()), _hex(t.spec_hash)),
         "round": (claim.round, t.round),
         "worker": (claim.worker.lower(), t.worker.lower()),
@@ -107,7 +111,7 @@ def ends_at_result(spec: JobSpec, claim: Claim, head_id: bytes, t: TranscriptVie
 def prover_rules_hold(spec: JobSpec, claim: Claim, head_id: bytes, t: TranscriptView) -> Verdict | None:
     """Belt and braces: the prover's own Transcript validation accepts it (float32 losses, types, ...)."""
     try:
-        Transcript(spec_hash=t.spec_hash, round=t.round, worker=t.worker, checkpoint_every=t.checkpoint_every,
+        Transcript(job_key=t.job_key, spec_hash=t.spec_hash, round=t.round, worker=t.worker, checkpoint_every=t.checkpoint_every,
                    segments=t.segments, version=t.version)
     except (TranscriptError, ValueError, TypeError) as e:
         return reject("transcript_invalid", detail=str(e)[:500])

@@ -1,6 +1,6 @@
 """verify_claim: the whole of PROTOCOL.md §5 for one claim, as a pure function of its inputs and `fetch`.
 
-    fetch transcript (by transcriptRoot) -> structure -> sample s segments from keccak(seed, verifier)
+    fetch transcript (by transcriptRoot) -> structure -> sample s draws of keccak(seed, claimId, verifier, i)
     -> for each: fetch start (and, in tolerance mode, end) checkpoint, check ids and layout, replay, compare
     -> Verdict
 
@@ -31,7 +31,7 @@ from verifier.artifacts import MalformedArtifact, decode_checkpoint, parse_trans
 from verifier.claim import Claim
 from verifier.errors import ArtifactMismatch, ArtifactUnavailable
 from verifier.replay import compare_exact, compare_tolerance, layout_fault, replay_segment
-from verifier.sampling import sample_segments
+from verifier.sampling import sample_segments, segments_to_replay
 from verifier.structure import check_structure
 from verifier.verdict import Verdict, abstain, approve
 
@@ -45,7 +45,8 @@ def _hex(b: bytes) -> str:
 def _bad_inputs(claim: Claim, head_id: bytes, seed: bytes, verifier_address: str) -> str | None:
     """What is wrong with the node-supplied inputs (not the worker's fault), if anything."""
     for name, value in (("head_id", head_id), ("seed", seed), ("claim.base", claim.base),
-                        ("claim.result", claim.result), ("claim.transcript_root", claim.transcript_root)):
+                        ("claim.result", claim.result), ("claim.transcript_root", claim.transcript_root),
+                        ("claim.job_key", claim.job_key)):
         if not isinstance(value, (bytes, bytearray)) or len(value) != 32:
             return f"{name} must be 32 bytes, got {value!r}"[:200]
     if not is_address(verifier_address):
@@ -87,20 +88,21 @@ class _Checkpoints:
 
 
 def verify_claim(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_address: str,
-                 fetch: Fetch, samples: int | None = None) -> Verdict:
+                 fetch: Fetch, samples: int | None = None, every_segment: bool = False) -> Verdict:
     """Approve, reject or abstain on one claim (PROTOCOL.md §5); never raises.
 
-    `samples` overrides the spec's samples_per_verifier (an auditor replays every segment); None keeps it.
+    `samples` overrides the spec's samples_per_verifier (draws, with replacement); `every_segment` replays all
+    S segments instead of a sample (an auditor's full replay).
     """
     try:
         return _verify(spec, claim, head_id, seed, verifier_address, fetch,
-                       spec.samples_per_verifier if samples is None else samples)
+                       spec.samples_per_verifier if samples is None else samples, every_segment)
     except Exception as e:  # a bug or an unforeseen input must cost a vote, never the node
         return abstain("internal_error", error=f"{type(e).__name__}: {e}"[:500])
 
 
 def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_address: str,
-            fetch: Fetch, samples: int) -> Verdict:
+            fetch: Fetch, samples: int, every_segment: bool) -> Verdict:
     problem = _bad_inputs(claim, head_id, seed, verifier_address)
     if problem:
         return abstain("bad_input", detail=problem)
@@ -132,7 +134,10 @@ def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_a
         return fault
 
     # 2. Sample. 3. Replay.
-    sample = sample_segments(seed, verifier_address, len(transcript.segments), min(samples, len(transcript.segments)))
+    n_segments = len(transcript.segments)
+    draws = list(range(n_segments)) if every_segment else sample_segments(seed, claim.claim_id, verifier_address,
+                                                                           n_segments, samples)
+    sample = segments_to_replay(draws)
     unavailable: list[dict] = []
     measured: dict[int, dict] = {}
     for j in sample:
@@ -165,7 +170,7 @@ def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_a
         return abstain("checkpoint_unavailable", segments=sorted(r.get("segment") for r in unavailable),
                        missing=unavailable, replayed_ok=[j for j in sample if j not in
                                                          {r.get("segment") for r in unavailable}])
-    details = {"mode": spec.verification_mode, "segments": sorted(sample)}
+    details = {"mode": spec.verification_mode, "segments": sorted(sample), "draws": draws}
     if measured:
         details["max_distance"] = max(v for d in measured.values() for g, v in d.items() if g != "update_ratio")
         details["min_update_ratio"] = min(d["update_ratio"] for d in measured.values())

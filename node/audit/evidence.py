@@ -36,9 +36,17 @@ class TamperedArtifact(ArtifactMismatch):
 class Evidence:
     """Fetches artifacts by (artifactURI, id), one HttpFetcher per worker, and remembers what was tampered."""
 
+    chain_id: int  # with `ledger`: what job keys are derived from
+    ledger: str
     config: FetchConfig = AUDIT_FETCH
     tampered: list[dict] = field(default_factory=list)
     _fetchers: dict[str, HttpFetcher] = field(default_factory=dict)
+
+    def job_key(self, job_id: int) -> bytes:
+        """The key the job's claims were trained under (PROTOCOL.md §3): a replay must use it."""
+        from prover.jobkey import job_key
+
+        return job_key(self.chain_id, self.ledger, job_id)
 
     def fetch(self, uri: str, artifact_id: bytes) -> bytes:
         if uri not in self._fetchers:
@@ -230,11 +238,12 @@ def check_reverify(db: sqlite_utils.Database, specs: dict, evidence: Evidence, c
             status, decision, reason = UNVERIFIABLE, "abstain", {"check": "no spec" if spec is None else "no seed"}
         else:
             claim = Claim(claim_id=c["claim_id"], worker=c["worker"], round=c["round"], base=_b(c["base"]),
-                          result=_b(c["result"]), transcript_root=_b(c["transcript_root"]), steps=c["steps"])
+                          result=_b(c["result"]), transcript_root=_b(c["transcript_root"]), steps=c["steps"],
+                          job_key=evidence.job_key(c["job_id"]))
             before = len(evidence.tampered)
             # The contract checked base == head at submission, so the claim's base is its round's head.
             verdict = verify_claim(spec, claim, _b(c["base"]), _b(c["seed"]), AUDITOR_ADDRESS,
-                                   evidence.fetcher_for(c["artifact_uri"]), samples=spec.segments_per_claim)
+                                   evidence.fetcher_for(c["artifact_uri"]), every_segment=True)
             decision, reason = verdict.decision, verdict.reason
             tampered = evidence.tampered[before:]
             if decision == "approve":

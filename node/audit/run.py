@@ -67,7 +67,7 @@ def run_audit(opts: AuditOptions, progress=None) -> AuditReport:
     specs, spec_check = resolve_specs(db, opts.spec_files, opts.home)
     checks.append(spec_check)
     if opts.artifacts:
-        evidence = Evidence()
+        evidence = Evidence(chain_id=chain_id, ledger=deployment.address)
         try:
             checks.append(check_head_averages(db, specs, evidence))
             checks.append(check_reverify(db, specs, evidence, opts.reverify, opts.reverify_seed))

@@ -14,8 +14,8 @@ from prover.claim import ClaimProof
 from prover.transcript import Segment, Transcript
 
 
-def prove_without_training(spec, head_tensors, round: int, worker: str, store, keep_every: int = 1,
-                           **_ignored) -> ClaimProof:
+def prove_without_training(spec, head_tensors, round: int, worker: str, store, keep_every: int = 1, *,
+                           job_key: bytes, **_ignored) -> ClaimProof:
     started = time.perf_counter()
     head = checkpoint_id(head_tensors)
     store.put(head, head_tensors)
@@ -23,8 +23,8 @@ def prove_without_training(spec, head_tensors, round: int, worker: str, store, k
     segments = tuple(
         Segment(j, head, head, tuple(_float32(2.3 / (1 + 0.05 * (j * k + i))) for i in range(k)))
         for j in range(spec.segments_per_claim))
-    transcript = Transcript(spec_hash=spec.spec_hash(), round=round, worker=worker.lower(), checkpoint_every=k,
-                            segments=segments)
+    transcript = Transcript(job_key=job_key, spec_hash=spec.spec_hash(), round=round, worker=worker.lower(),
+                            checkpoint_every=k, segments=segments)
     return ClaimProof(transcript=transcript, result_id=head, result_tensors=head_tensors, stored_ids=(head,),
                       train_seconds=time.perf_counter() - started, commit_seconds=0.0)
 

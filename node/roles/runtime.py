@@ -12,6 +12,8 @@ from typing import Callable
 
 from eth_account.signers.local import LocalAccount
 
+from prover.jobkey import job_key
+
 from ..api.app import create_app
 from ..api.context import NodeContext
 from ..api.server import BackgroundServer
@@ -57,6 +59,8 @@ class Runtime:
         self.account = options.account
         self.address = options.account.address
         self.job_id = options.job_id
+        # Binds this node's training and checks to this job on this ledger and chain (PROTOCOL.md §3).
+        self.job_key = job_key(self.deployment.chain_id, self.ledger.address, self.job_id)
         self.spec = None  # loaded once the job exists on chain (a node may start before its job is created)
         identity = chain_identity(self.ledger.w3, self.ledger.address, self.deployment.block)
         self.state = open_state_for_chain(options.data_dir / "node.db", identity, options.reset_state,
@@ -208,7 +212,7 @@ class Runtime:
         from prover.step import run_segment
 
         spec = JobSpec.from_json(self.options.spec_file.read_bytes())
-        run_segment(spec, genesis(spec), spec.spec_hash(), 0, self.address, 0, 1)
+        run_segment(spec, genesis(spec), spec.spec_hash(), 0, self.address, 0, 1, job_key=self.job_key)
 
     def run(self, tick, on_start=None, on_resume=None, may_warm_up=None) -> None:
         """Serve HTTP, settle the outbox, then follow the chain and call `tick()` until SIGTERM/SIGINT.

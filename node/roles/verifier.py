@@ -80,7 +80,7 @@ class Verifier:
         started = time.perf_counter()
         subject = Claim(claim_id=claim["claim_id"], worker=claim["worker"], round=claim["round"],
                         base=_b32(claim["base"]), result=_b32(claim["result"]),
-                        transcript_root=_b32(claim["transcript_root"]), steps=claim["steps"])
+                        transcript_root=_b32(claim["transcript_root"]), steps=claim["steps"], job_key=rt.job_key)
         try:
             fetch = rt.fetcher(claim["artifact_uri"])
         except InvalidArtifactURI as exc:

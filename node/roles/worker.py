@@ -180,7 +180,8 @@ class Worker:
             self.gate.between_segments(still_useful=lambda: rt.block() < closes_at)
 
         proof = self.prove(spec, head_tensors, round_, rt.address, DirStore(rt.store.root),
-                           keep_every=rt.options.keep_every, progress=between_segments, device=self.device)
+                           keep_every=rt.options.keep_every, progress=between_segments, device=self.device,
+                           job_key=rt.job_key)
         if self.progress["segments_done"] == 0:  # a strategy that reports no progress (the demo's cheater)
             self.steps_done += spec.steps_per_claim
         return proof

@@ -16,6 +16,7 @@ from node.artifact_store import QUARANTINE_DIR, ArtifactStore, content_id
 from node.regeneration import Regeneration
 from node.state import NodeState
 from prover import DirStore, digits_spec, genesis, prove_claim
+from job_keys import JOB_KEY
 
 OWNER = "0x" + "a1" * 20
 STRANGER = "0x" + "b2" * 20
@@ -26,7 +27,7 @@ def claim(tmp_path_factory):
     """One real claim: 3 segments, boundaries 0, 2 and 3 stored (keep_every=2), boundary 1 left to replay."""
     spec = digits_spec()
     root = tmp_path_factory.mktemp("claim")
-    proof = prove_claim(spec, genesis(spec), 0, OWNER, DirStore(root), keep_every=2)
+    proof = prove_claim(spec, genesis(spec), 0, OWNER, DirStore(root), keep_every=2, job_key=JOB_KEY)
     ArtifactStore(root).put("transcript", proof.transcript.to_bytes(), expected_id=proof.transcript.root)
     return spec, root, proof.transcript
 
@@ -72,7 +73,7 @@ def test_transcripts_of_another_worker_or_not_indexed_name_nothing_regenerable(n
     url, store, regeneration, transcript = node
     spec = claim[0]
     # Another worker's claim, uploaded by anyone over PUT: its boundaries must not make this node train.
-    theirs = prove_claim(spec, genesis(spec), 0, STRANGER, DirStore(store.root / "elsewhere"), keep_every=2)
+    theirs = prove_claim(spec, genesis(spec), 0, STRANGER, DirStore(store.root / "elsewhere"), keep_every=2, job_key=JOB_KEY)
     upload = httpx.put(f"{url}/artifacts/{theirs.transcript.root.hex()}?kind=transcript",
                        content=theirs.transcript.to_bytes())
     assert upload.status_code == 201

@@ -10,6 +10,7 @@ from prover import (CheckpointMismatch, DirStore, MemoryStore, checkpoint_id, ev
                     mean_checkpoints, prove_claim, regenerate, run_segment)
 from prover.checkpoint import CheckpointError
 from prover.claim import kept_boundaries
+from job_keys import JOB_KEY, OTHER_JOB_KEY
 
 ALICE = "0x" + "a1" * 20
 BOB = "0x" + "b2" * 20
@@ -17,12 +18,12 @@ CAROL = "0x" + "c3" * 20
 
 
 def root_of(spec, head, round=0, worker=ALICE):
-    return prove_claim(spec, head, round, worker, MemoryStore()).transcript.root
+    return prove_claim(spec, head, round, worker, MemoryStore(), job_key=JOB_KEY).transcript.root
 
 
 def test_same_claim_twice_gives_the_same_root(dspec, dgenesis):
-    a = prove_claim(dspec, dgenesis, 0, ALICE, MemoryStore(), background=False)
-    b = prove_claim(dspec, dgenesis, 0, ALICE.upper().replace("0X", "0x"), MemoryStore(), background=True)
+    a = prove_claim(dspec, dgenesis, 0, ALICE, MemoryStore(), background=False, job_key=JOB_KEY)
+    b = prove_claim(dspec, dgenesis, 0, ALICE.upper().replace("0X", "0x"), MemoryStore(), background=True, job_key=JOB_KEY)
     assert a.transcript.to_bytes() == b.transcript.to_bytes()
     assert a.root == b.root and a.result_id == b.result_id == checkpoint_id(a.result_tensors)
     assert a.transcript.base == checkpoint_id(dgenesis)
@@ -33,6 +34,8 @@ def test_root_changes_with_batch_lr_one_step_and_worker(dspec, dgenesis, monkeyp
     root = root_of(dspec, dgenesis)
     assert root_of(dspec, dgenesis, worker=BOB) != root  # worker address: different assigned data
     assert root_of(dspec, dgenesis, round=1) != root  # round: different assigned data
+    other_job = prove_claim(dspec, dgenesis, 0, ALICE, MemoryStore(), job_key=OTHER_JOB_KEY).transcript
+    assert other_job.root != root  # another job: different assigned data, and another header
     lr_spec = dspec.replace(optimizer=type(dspec.optimizer)(**{**dspec.optimizer.__dict__, "lr": 0.05}))
     assert root_of(lr_spec, genesis(lr_spec)) != root  # learning rate
     bs_spec = dspec.replace(batch_size=16)
@@ -41,32 +44,32 @@ def test_root_changes_with_batch_lr_one_step_and_worker(dspec, dgenesis, monkeyp
     # One step, one different batch: step 17 (segment 1) trains on other examples than assigned.
     real = prover.step.batch_indices
 
-    def one_step_off(spec_hash, round, worker, step, n_train, batch_size):
-        idx = real(spec_hash, round, worker, step, n_train, batch_size)
+    def one_step_off(spec_hash, round, worker, step, n_train, batch_size, *, job_key):
+        idx = real(spec_hash, round, worker, step, n_train, batch_size, job_key=job_key)
         return [(i + 1) % n_train for i in idx] if step == 17 else idx
 
     kept = MemoryStore()
-    honest = prove_claim(dspec, dgenesis, 0, ALICE, kept, keep_every=1).transcript
+    honest = prove_claim(dspec, dgenesis, 0, ALICE, kept, keep_every=1, job_key=JOB_KEY).transcript
     monkeypatch.setattr(prover.step, "batch_indices", one_step_off)
-    dishonest = prove_claim(dspec, dgenesis, 0, ALICE, MemoryStore()).transcript
+    dishonest = prove_claim(dspec, dgenesis, 0, ALICE, MemoryStore(), job_key=JOB_KEY).transcript
     assert dishonest.root != root
     assert dishonest.segments[0] == honest.segments[0]  # segment 0 untouched...
     assert dishonest.segments[1].end_id != honest.segments[1].end_id  # ...segment 1 differs from step 17
     monkeypatch.undo()
     # and a verifier replaying segment 1 with the assigned batches catches it
     start = kept.get(dishonest.segments[1].start_id)
-    end, _ = run_segment(dspec, start, dspec.spec_hash(), 0, ALICE, 10, 10)
+    end, _ = run_segment(dspec, start, dspec.spec_hash(), 0, ALICE, 10, 10, job_key=JOB_KEY)
     assert checkpoint_id(end) == honest.segments[1].end_id != dishonest.segments[1].end_id
 
 
 def test_every_segment_replays_exactly(dspec, dgenesis):
     """What an exact-mode verifier does: replay from start_j, compare end id and losses bit for bit."""
     store = MemoryStore()
-    proof = prove_claim(dspec, dgenesis, 3, BOB, store, keep_every=1)
+    proof = prove_claim(dspec, dgenesis, 3, BOB, store, keep_every=1, job_key=JOB_KEY)
     k = dspec.checkpoint_every
     for seg in proof.transcript.segments:
         start = store.get(seg.start_id)
-        end, losses = run_segment(dspec, start, dspec.spec_hash(), 3, BOB, seg.index * k, k)
+        end, losses = run_segment(dspec, start, dspec.spec_hash(), 3, BOB, seg.index * k, k, job_key=JOB_KEY)
         assert checkpoint_id(end) == seg.end_id
         assert losses == seg.losses
 
@@ -74,7 +77,7 @@ def test_every_segment_replays_exactly(dspec, dgenesis):
 def test_regenerating_an_unstored_checkpoint_gives_the_committed_id(dspec, dgenesis, tmp_path):
     spec = dspec.replace(steps_per_claim=60)  # S = 6 segments
     store = DirStore(tmp_path)
-    proof = prove_claim(spec, dgenesis, 0, ALICE, store, keep_every=4)
+    proof = prove_claim(spec, dgenesis, 0, ALICE, store, keep_every=4, job_key=JOB_KEY)
     ids = proof.transcript.boundary_ids()
     assert kept_boundaries(6, 4) == [0, 4, 6]
     assert [b for b in range(7) if ids[b] in store] == [0, 4, 6]
@@ -114,7 +117,7 @@ def test_rounds_of_averaged_claims_lower_heldout_loss(dspec, dgenesis):
     assert abs(start["loss"] - math.log(10)) < 0.1
     head = dgenesis
     for r in range(3):
-        results = [prove_claim(dspec, head, r, w, MemoryStore()).result_tensors for w in (ALICE, BOB, CAROL)]
+        results = [prove_claim(dspec, head, r, w, MemoryStore(), job_key=JOB_KEY).result_tensors for w in (ALICE, BOB, CAROL)]
         head = mean_checkpoints(results)  # order = claim-id order, chosen by the caller
     end = evaluate(dspec, head)
     # 0.5 nats means the model puts on average e^-0.5 = 61 % (geometric mean) on the right digit: far from
@@ -142,7 +145,7 @@ def test_tiny_gpt_claim_lowers_the_loss(gspec):
     before = evaluate(gspec, g)
     assert abs(before["loss"] - math.log(256)) < 0.1  # untrained: uniform over 256 bytes = 5.55 nats
     store = MemoryStore()
-    proof = prove_claim(gspec, g, 0, ALICE, store, keep_every=2)
+    proof = prove_claim(gspec, g, 0, ALICE, store, keep_every=2, job_key=JOB_KEY)
     first, last = proof.transcript.segments[0].losses, proof.transcript.segments[-1].losses
     # 20 AdamW steps at lr 3e-3 take a byte model from uniform to roughly unigram statistics (~3 nats).
     assert sum(last) / len(last) < sum(first) / len(first) - 1.0

@@ -6,6 +6,8 @@ from prover import DatasetMismatch, batch_indices, digits_spec, load_dataset, ti
 from prover.datasets import text_content_hash
 from prover.spec import DatasetSpec
 
+from job_keys import JOB_KEY, OTHER_JOB_KEY
+
 ALICE = "0x" + "a1" * 20
 BOB = "0x" + "b2" * 20
 
@@ -48,14 +50,16 @@ def test_text_missing_from_shipped_data_is_explained():
 
 
 def test_batch_indices_are_pure_and_depend_on_every_input():
-    base = batch_indices(SPEC_HASH, 3, ALICE, 7, 1000, 32)
+    base = batch_indices(SPEC_HASH, 3, ALICE, 7, 1000, 32, job_key=JOB_KEY)
     assert len(base) == 32 and all(0 <= i < 1000 for i in base)
-    assert base == batch_indices(SPEC_HASH, 3, ALICE.upper().replace("0X", "0x"), 7, 1000, 32)
+    assert base == batch_indices(SPEC_HASH, 3, ALICE.upper().replace("0X", "0x"), 7, 1000, 32, job_key=JOB_KEY)
     # pinned reference vector: identical on every machine and version
-    assert batch_indices(SPEC_HASH, 0, ALICE, 0, 1000, 4) == [290, 861, 884, 380]
-    assert base != batch_indices(SPEC_HASH, 4, ALICE, 7, 1000, 32)
-    assert base != batch_indices(SPEC_HASH, 3, BOB, 7, 1000, 32)
-    assert base != batch_indices(SPEC_HASH, 3, ALICE, 8, 1000, 32)
-    assert base != batch_indices(bytes(32), 3, ALICE, 7, 1000, 32)
+    assert batch_indices(SPEC_HASH, 0, ALICE, 0, 1000, 4, job_key=JOB_KEY) == [158, 271, 684, 880]
+    assert base != batch_indices(SPEC_HASH, 4, ALICE, 7, 1000, 32, job_key=JOB_KEY)
+    assert base != batch_indices(SPEC_HASH, 3, BOB, 7, 1000, 32, job_key=JOB_KEY)
+    assert base != batch_indices(SPEC_HASH, 3, ALICE, 8, 1000, 32, job_key=JOB_KEY)
+    assert base != batch_indices(bytes(32), 3, ALICE, 7, 1000, 32, job_key=JOB_KEY)
+    # Another job with the same spec, round, worker and step gets other data: work is bound to its job.
+    assert base != batch_indices(SPEC_HASH, 3, ALICE, 7, 1000, 32, job_key=OTHER_JOB_KEY)
     with pytest.raises(ValueError, match="20-byte hex address"):
-        batch_indices(SPEC_HASH, 0, "0x1234", 0, 1000, 4)
+        batch_indices(SPEC_HASH, 0, "0x1234", 0, 1000, 4, job_key=JOB_KEY)

@@ -6,11 +6,13 @@ import pytest
 
 from prover import Segment, Transcript, TranscriptError
 
+from job_keys import JOB_KEY, OTHER_JOB_KEY
+
 A, B, C = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
 
 
 def make(**changes):
-    base = dict(spec_hash=b"\x09" * 32, round=2, worker="0x" + "AB" * 20, checkpoint_every=2,
+    base = dict(job_key=JOB_KEY, spec_hash=b"\x09" * 32, round=2, worker="0x" + "AB" * 20, checkpoint_every=2,
                 segments=(Segment(0, A, B, (2.5, 1.25)), Segment(1, B, C, (1.0, 0.5))))
     base.update(changes)
     return Transcript(**base)

@@ -15,6 +15,7 @@ SEED = keccak(b"blockhash(submitBlock + 2)")
 VERIFIER = address(1, 0xB)
 WORKER = address(7)
 ROUND = 0
+CLAIM_ID = 1  # package()'s default claim id: samples are drawn for it
 
 
 def judge(server, ns, pkg, spec, head_id, verifier=VERIFIER, seed=SEED):
@@ -40,7 +41,7 @@ def _verifier_sampling(segment: int, spec=EXACT) -> str:
     """A verifier address whose sample (for SEED) contains `segment`; sampling is pure, so this is a search."""
     for i in range(1000):
         a = address(i, 0xB)
-        if segment in sample_segments(SEED, a, spec.segments_per_claim, spec.samples_per_verifier):
+        if segment in sample_segments(SEED, CLAIM_ID, a, spec.segments_per_claim, spec.samples_per_verifier):
             return a
     raise AssertionError("no such verifier")
 

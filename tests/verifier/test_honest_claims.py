@@ -9,6 +9,7 @@ from prover.checkpoint import Tensors, checkpoint_id
 from prover.claim import prove_claim
 from verifier.verify import verify_claim
 from verifier_helpers import EXACT, TOLERANCE, address, genesis, microbatch_segment, package, trajectory
+from job_keys import JOB_KEY
 
 N_EXACT = 50
 
@@ -39,10 +40,10 @@ def test_fifty_honest_exact_claims_are_approved(artifact_server):
     for i in range(N_EXACT):
         worker = address(100 + i)
         store = DictStore()
-        proof = prove_claim(EXACT, head, 0, worker, store, keep_every=1)  # the real prover
+        proof = prove_claim(EXACT, head, 0, worker, store, keep_every=1, job_key=JOB_KEY)  # the real prover
         t = proof.transcript
         claim = Claim(claim_id=i, worker=worker, round=0, base=t.base, result=proof.result_id,
-                      transcript_root=t.root, steps=t.steps)
+                      transcript_root=t.root, steps=t.steps, job_key=JOB_KEY)
         artifacts = {t.root: t.to_bytes(), **{cid: checkpoint_to_bytes(x) for cid, x in store.tensors.items()}}
         artifact_server.publish(f"h{i}", artifacts)
         with artifact_server.fetcher(f"h{i}") as fetch:
@@ -50,7 +51,8 @@ def test_fifty_honest_exact_claims_are_approved(artifact_server):
         verdicts.append(v)
     rejected = [(i, v.reason) for i, v in enumerate(verdicts) if v.decision != "approve"]
     assert not rejected
-    assert sum(len(v.reason["segments"]) for v in verdicts) == N_EXACT * EXACT.samples_per_verifier
+    assert sum(len(v.reason["draws"]) for v in verdicts) == N_EXACT * EXACT.samples_per_verifier
+    assert all(v.reason["segments"] == sorted(set(v.reason["draws"])) for v in verdicts)
 
 
 @pytest.mark.parametrize("i", range(5))

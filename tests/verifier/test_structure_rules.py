@@ -10,6 +10,7 @@ from prover.transcript import Segment
 from verifier.artifacts import MalformedArtifact, content_matches, parse_transcript
 from verifier.claim import Claim
 from verifier.structure import check_structure
+from job_keys import JOB_KEY
 from verifier_helpers import EXACT, address, transcript_json
 
 K, S = EXACT.checkpoint_every, EXACT.segments_per_claim
@@ -21,7 +22,7 @@ def view_and_claim(segments=None, worker=WORKER, round=0, spec_hash=None, k=K, *
     segments = segments if segments is not None else [Segment(j, IDS[j], IDS[j + 1], (2.0, 1.5)) for j in range(S)]
     view = parse_transcript(transcript_json(spec_hash or EXACT.spec_hash(), round, worker, k, segments))
     claim = Claim(claim_id=1, worker=WORKER, round=0, base=IDS[0], result=IDS[-1], transcript_root=view.root,
-                  steps=EXACT.steps_per_claim)
+                  steps=EXACT.steps_per_claim, job_key=JOB_KEY)
     return view, dataclasses.replace(claim, **claim_changes)
 
 

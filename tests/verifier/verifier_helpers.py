@@ -20,6 +20,7 @@ from prover.step import run_segment, run_steps
 from prover.merkle import merkle_root
 from prover.transcript import Segment, leaf_hash
 from verifier.claim import Claim
+from job_keys import JOB_KEY
 
 # S = 4 segments of k = 2 steps, each verifier replays s = 2 of them.
 EXACT = digits_spec(steps_per_claim=8, checkpoint_every=2, samples_per_verifier=2)
@@ -40,7 +41,12 @@ def to_f32(x: float) -> float:
     return struct.unpack("<f", struct.pack("<f", x))[0]
 
 
-def trajectory(spec: JobSpec, head: Tensors, round: int, worker: str, segment_fn: SegmentFn = run_segment):
+def honest_segment(spec, start, spec_hash, round, worker, first_step, k):
+    """The prover's own step function, in the tests' job (JOB_KEY)."""
+    return run_segment(spec, start, spec_hash, round, worker, first_step, k, job_key=JOB_KEY)
+
+
+def trajectory(spec: JobSpec, head: Tensors, round: int, worker: str, segment_fn: SegmentFn = honest_segment):
     """Boundary checkpoints b = 0..S and the losses of each segment, computed segment by segment."""
     spec_hash, k = spec.spec_hash(), spec.checkpoint_every
     boundaries, losses = [head], []
@@ -61,9 +67,11 @@ class Package:
     boundaries: list[Tensors]
 
 
-def transcript_json(spec_hash: bytes, round: int, worker: str, k: int, segments: list[Segment]) -> bytes:
+def transcript_json(spec_hash: bytes, round: int, worker: str, k: int, segments: list[Segment],
+                    job_key: bytes = JOB_KEY) -> bytes:
     """The transcript encoding, written without the prover's validation (cheaters write what they like)."""
-    obj = {"version": 1, "spec_hash": "0x" + spec_hash.hex(), "round": round, "worker": worker.lower(),
+    obj = {"version": 2, "job_key": "0x" + job_key.hex(), "spec_hash": "0x" + spec_hash.hex(), "round": round,
+           "worker": worker.lower(),
            "checkpoint_every": k,
            "segments": [{"index": s.index, "start": "0x" + s.start_id.hex(), "end": "0x" + s.end_id.hex(),
                          "losses": list(s.losses)} for s in segments]}
@@ -77,7 +85,7 @@ def package(spec: JobSpec, round: int, worker: str, boundaries: list[Tensors], l
     tbytes = transcript_json(spec.spec_hash(), round, transcript_worker or worker, spec.checkpoint_every, segments)
     root = merkle_root([leaf_hash(s) for s in segments])
     claim = Claim(claim_id=claim_id, worker=claim_worker or worker, round=round, base=ids[0], result=ids[-1],
-                  transcript_root=root, steps=spec.steps_per_claim)
+                  transcript_root=root, steps=spec.steps_per_claim, job_key=JOB_KEY)
     artifacts = {root: tbytes}
     for cid, t in zip(ids, boundaries):
         artifacts[cid] = checkpoint_to_bytes(t)
@@ -92,7 +100,7 @@ def _custom_segment(spec, start, spec_hash, round, worker, first_step, k, step_b
     model, optimizer = build_training_state(build_spec or spec, start)
     losses = []
     for step in range(first_step, first_step + k):
-        idx = batch_indices(spec_hash, round, worker, step, data.n_train, spec.batch_size)
+        idx = batch_indices(spec_hash, round, worker, step, data.n_train, spec.batch_size, job_key=JOB_KEY)
         x, y = data.train_batch(idx)
         optimizer.zero_grad(set_to_none=True)
         losses.append(step_body(model, x, y))
@@ -126,7 +134,7 @@ def bf16_segment(spec, start, spec_hash, round, worker, first_step, k):
 
 def other_data_segment(spec, start, spec_hash, round, worker, first_step, k):
     """Cheat: the honest step, but on the batches assigned to somebody else."""
-    return run_segment(spec, start, spec_hash, round, address(999, 0xE), first_step, k)
+    return run_segment(spec, start, spec_hash, round, address(999, 0xE), first_step, k, job_key=JOB_KEY)
 
 
 def lr_doubled_segment(spec, start, spec_hash, round, worker, first_step, k):
@@ -134,7 +142,8 @@ def lr_doubled_segment(spec, start, spec_hash, round, worker, first_step, k):
     configure_determinism()
     fast = spec.replace(optimizer=type(spec.optimizer)(**{**spec.optimizer.__dict__, "lr": spec.optimizer.lr * 2}))
     model, optimizer = build_training_state(fast, start)
-    losses = run_steps(spec, load_dataset(spec), model, optimizer, spec_hash, round, worker, first_step, k)
+    losses = run_steps(spec, load_dataset(spec), model, optimizer, spec_hash, round, worker, first_step, k,
+                       job_key=JOB_KEY)
     return state_tensors(model, optimizer), tuple(losses)
 
 
@@ -142,5 +151,5 @@ def interpolate(a: Tensors, b: Tensors, w: float) -> Tensors:
     return {n: (a[n] * (1 - w) + b[n] * w).to(a[n].dtype) for n in a}
 
 
-__all__ = ["EXACT", "TOLERANCE", "address", "trajectory", "package", "genesis", "microbatch_segment",
+__all__ = ["EXACT", "TOLERANCE", "address", "honest_segment", "trajectory", "package", "genesis", "microbatch_segment",
            "bf16_segment", "other_data_segment", "lr_doubled_segment", "interpolate", "transcript_json"]

@@ -18,6 +18,7 @@ from prover.store import DirStore
 from prover.transcript import Transcript
 from verifier.claim import Claim
 from verifier.verify import verify_claim
+from job_keys import JOB_KEY
 
 SPEC = digits_spec(steps_per_claim=8, checkpoint_every=2, samples_per_verifier=4)
 WORKER = "0x" + "ab" * 20
@@ -32,11 +33,11 @@ def trained(tmp_path_factory):
     store = ArtifactStore(tmp_path / "artifacts")
     head, transcripts = genesis(SPEC), {}
     for round_ in range(CURRENT + 1):
-        proof = prove_claim(SPEC, head, round_, WORKER, DirStore(store.root), keep_every=2)
+        proof = prove_claim(SPEC, head, round_, WORKER, DirStore(store.root), keep_every=2, job_key=JOB_KEY)
         store.put("transcript", proof.transcript.to_bytes(), expected_id=proof.transcript.root)
         transcripts[round_] = proof.transcript
         head = proof.result_tensors
-    other_workers_result = prove_claim(SPEC, genesis(SPEC), 4, "0x" + "cd" * 20, DirStore(tmp_path / "other"))
+    other_workers_result = prove_claim(SPEC, genesis(SPEC), 4, "0x" + "cd" * 20, DirStore(tmp_path / "other"), job_key=JOB_KEY)
     store.put("checkpoint", (tmp_path / "other" / f"{other_workers_result.result_id.hex()}.safetensors").read_bytes())
     claims = {"0x" + t.root.hex(): {"status": STATUS[r], "round": r} for r, t in transcripts.items() if STATUS[r]}
     return store, transcripts, claims
@@ -85,8 +86,8 @@ def test_prune_to_zero_keeps_everything_still_in_play(worker_store):
     t = transcripts[3]
     ids = t.boundary_ids()
     claim = Claim(claim_id=3, worker=WORKER, round=3, base=ids[0], result=ids[-1], transcript_root=t.root,
-                  steps=SPEC.steps_per_claim)
-    verdict = verify_claim(SPEC, claim, ids[0], b"\x07" * 32, "0x" + "ee" * 20, serve(store, transcripts))
+                  steps=SPEC.steps_per_claim, job_key=JOB_KEY)
+    verdict = verify_claim(SPEC, claim, ids[0], b"\x07" * 32, "0x" + "ee" * 20, serve(store, transcripts), every_segment=True)
     assert verdict.decision == "approve", verdict
 
 

@@ -76,8 +76,8 @@ def test_schedule_pauses_and_resumes_a_claim(anvil, tmp_path):
     (event,) = [e for e in ledger.events(0, names=["ClaimSubmitted"]) if e["args"]["worker"] == rt.address]
     a = event["args"]
     claim = Claim(claim_id=a["claimId"], worker=a["worker"], round=a["round"], base=a["base"], result=a["result"],
-                  transcript_root=a["transcriptRoot"], steps=a["steps"])
+                  transcript_root=a["transcriptRoot"], steps=a["steps"], job_key=rt.job_key)
     verdict = verify_claim(SPEC, claim, a["base"], b"\x01" * 32, dev_account(9).address,
                            lambda cid: rt.store.get(cid)[0] if rt.store.has(cid) or worker.regenerate_missing(cid.hex())
-                           else b"")
+                           else b"", every_segment=True)
     assert verdict.decision == "approve", verdict

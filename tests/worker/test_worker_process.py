@@ -25,6 +25,7 @@ from node.chain.devaccounts import dev_account
 from node.fetch import HttpFetcher
 from node.worker_policy.idle import machine_cpu_seconds, own_cpu_seconds
 from verifier.claim import Claim
+from prover.jobkey import job_key
 from verifier.verify import verify_claim
 
 from worker_chain import SPEC, TERMS, deploy, mine, new_job
@@ -192,10 +193,11 @@ def test_idle_only_worker_pauses_under_load_resumes_and_its_claim_verifies(chain
         (event,) = [e for e in ledger.events(0, names=["ClaimSubmitted"]) if e["args"]["jobId"] == job_id]
         a = event["args"]
         claim = Claim(claim_id=a["claimId"], worker=a["worker"], round=a["round"], base=a["base"],
-                      result=a["result"], transcript_root=a["transcriptRoot"], steps=a["steps"])
-        with HttpFetcher(a["artifactURI"]) as fetch:  # every segment is replayed (SPEC samples all of them)
+                      result=a["result"], transcript_root=a["transcriptRoot"], steps=a["steps"],
+                      job_key=job_key(ledger.w3.eth.chain_id, ledger.address, job_id))
+        with HttpFetcher(a["artifactURI"]) as fetch:  # every segment is replayed
             verdict = verify_claim(SPEC, claim, ledger.call("getJob", job_id)[6], b"\x02" * 32,
-                                   dev_account(9).address, fetch)
+                                   dev_account(9).address, fetch, every_segment=True)
         assert verdict.decision == "approve", verdict
         status = subprocess.run([sys.executable, "-m", "node.cli", "node", "status", "--url", worker.url],
                                 capture_output=True, text=True, cwd=REPO, timeout=60)

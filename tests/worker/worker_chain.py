@@ -10,8 +10,7 @@ from node.jobs import JobTerms, create_job
 from prover.presets import digits_spec
 
 # 24 segments of 200 steps (a digits step takes 0.3-0.5 ms on one core, so about 0.1 s a segment and 2.5 s a
-# claim): long enough to pause in the middle of a claim. Every segment is sampled, so one verify_claim replays
-# the whole claim.
+# claim): long enough to pause in the middle of a claim. The tests replay every segment (every_segment=True).
 SPEC = digits_spec(steps_per_claim=4800, checkpoint_every=200, samples_per_verifier=24)
 TERMS = JobTerms(quorum=1, max_votes=1, submit_window=200, verify_window=100)
 
