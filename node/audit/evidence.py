@@ -60,33 +60,12 @@ class Evidence:
         except ArtifactMismatch as exc:
             self._note(uri, artifact_id, exc.reason)
             raise TamperedArtifact(artifact_id, exc.reason, exc.data) from None
-        except ArtifactUnavailable:
-            corrupt = self._server_reports_corrupt(fetcher.url_for(artifact_id))
-            if corrupt:
-                self._note(uri, artifact_id, corrupt)
-                raise TamperedArtifact(artifact_id, corrupt, b"") from None
-            raise
 
     def fetcher_for(self, uri: str):
         return lambda artifact_id: self.fetch(uri, artifact_id)
 
     def _note(self, uri: str, artifact_id: bytes, reason: str) -> None:
         self.tampered.append({"artifact": "0x" + artifact_id.hex(), "uri": uri, "reason": reason[:300]})
-
-    def _server_reports_corrupt(self, url: str) -> str | None:
-        """A gradchain node answers 500 'stored artifact ... is corrupt' when its file no longer matches the id
-        (node/api/artifacts.py); the generic fetcher only sees a 5xx, so ask once more and read the detail."""
-        try:
-            resp = httpx.get(url, timeout=self.config.read_timeout_s, trust_env=False)
-        except httpx.HTTPError:
-            return None
-        if resp.status_code == 500 and "corrupt" in resp.text:
-            try:
-                detail = resp.json().get("detail", resp.text)
-            except ValueError:
-                detail = resp.text
-            return f"the worker's server reports its stored copy corrupt: {str(detail)[:200]}"
-        return None
 
     def close(self) -> None:
         for f in self._fetchers.values():

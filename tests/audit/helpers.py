@@ -84,7 +84,7 @@ class FaultyRpcProxy:
                 self.end_headers()
                 self.wfile.write(answer.content)
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -102,7 +102,7 @@ class FaultyRpcProxy:
 class ArtifactServer:
     """Serves fixed bytes at GET /artifacts/{hex id}, the way a worker's node does."""
 
-    def __init__(self, artifacts: dict[bytes, bytes]):
+    def __init__(self, artifacts: dict[bytes, bytes], port: int = 0):
         store = {k.hex(): v for k, v in artifacts.items()}
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -120,7 +120,7 @@ class ArtifactServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

@@ -97,20 +97,48 @@ def test_head_that_is_not_the_round_average_fails_the_audit(network, bogus_head,
     assert row["status"] == "fail"
 
 
-def test_artifact_altered_on_a_workers_disk_is_caught(network, tmp_path):
-    worker = network.nodes["worker-1"]
+def _round0_claim(network, worker_name: str) -> dict:
+    worker = network.nodes[worker_name]
     (claim,) = [e["args"] for e in network.events("ClaimSubmitted")
                 if e["args"]["round"] == 0 and e["args"]["jobId"] == network.job_id
                 and e["args"]["worker"] == worker.address]
-    path = network.data_dir("worker-1") / "artifacts" / f"{claim['result'].hex()}.safetensors"
+    return claim
+
+
+def test_an_artifact_altered_on_an_honest_workers_disk_is_never_served(network, tmp_path):
+    """The worker's server re-checks every file against its id: an altered copy is quarantined and the
+    checkpoint regenerated from the transcript, so the audit sees the committed bytes and passes."""
+    claim = _round0_claim(network, "worker-1")
+    artifacts = network.data_dir("worker-1") / "artifacts"
+    path = artifacts / f"{claim['result'].hex()}.safetensors"
     original = path.read_bytes()
+    path.write_bytes(original[:-1] + bytes([original[-1] ^ 0x01]))  # one bit of one weight
+    result, report = audit(network, tmp_path / "audit.db", "--reverify", "1000", "--reverify-seed", "1")
+    assert result.exit_code == 0, result.output
+    replays = {e["claim"]: e for e in check(report, "reverify")["evidence"]}
+    assert replays[claim["claimId"]]["status"] == "pass"
+    assert path.read_bytes() == original, "regenerated from the transcript, byte for byte"
+    quarantined = list((artifacts / ".quarantine").iterdir())
+    assert any(q.read_bytes() != original and q.name.startswith(claim["result"].hex()) for q in quarantined)
+
+
+def test_evidence_altered_after_acceptance_is_caught(network, tmp_path):
+    """A worker that serves other bytes than it committed to (its node replaced by a server of its own)."""
+    claim = _round0_claim(network, "worker-1")
+    node = network.nodes["worker-1"]
+    artifacts = network.data_dir("worker-1") / "artifacts"
+    served = {bytes.fromhex(p.name.split(".")[0]): p.read_bytes() for p in artifacts.iterdir()
+              if p.is_file() and len(p.name.split(".")[0]) == 64}
+    honest_result = served[claim["result"]]
+    served[claim["result"]] = honest_result[:-1] + bytes([honest_result[-1] ^ 0x01])  # one bit of one weight
+    network.stop("worker-1")
+    server = ArtifactServer(served, port=node.port)  # the claim's artifactURI now reaches the forger
     try:
-        path.write_bytes(original[:-1] + bytes([original[-1] ^ 0x01]))  # one bit of one weight
         result, report = audit(network, tmp_path / "audit.db", "--reverify", "1000", "--reverify-seed", "1")
         assert result.exit_code == 1, result.output
         replays = {e["claim"]: e for e in check(report, "reverify")["evidence"]}
         assert replays[claim["claimId"]]["status"] == "fail"
-        assert "corrupt" in replays[claim["claimId"]]["reason"]
+        assert "tampered" in replays[claim["claimId"]]["reason"]
         honest = [e for c, e in replays.items() if c != claim["claimId"] and e["job"] == network.job_id]
         assert honest and all(e["status"] == "pass" for e in honest)
         heads = [e for e in check(report, "head_average")["evidence"]
@@ -118,4 +146,4 @@ def test_artifact_altered_on_a_workers_disk_is_caught(network, tmp_path):
         assert len(heads) == 1 and heads[0]["status"] == "fail"
         assert claim["claimId"] in heads[0]["claims"] and "tampered" in heads[0]["problem"]
     finally:
-        path.write_bytes(original)
+        server.close()

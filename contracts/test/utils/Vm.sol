@@ -28,6 +28,13 @@ interface Vm {
     function addr(uint256 privateKey) external pure returns (address keyAddr);
     function label(address account, string calldata newLabel) external;
     function assume(bool condition) external pure;
+    // Reading the shared vector files (foundry.toml's fs_permissions allows contracts/test/vectors only).
+    function readFile(string calldata path) external view returns (string memory data);
+    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
+    function parseJsonBytes32(string calldata json, string calldata key) external pure returns (bytes32);
+    function parseJsonAddress(string calldata json, string calldata key) external pure returns (address);
+    function parseJsonString(string calldata json, string calldata key) external pure returns (string memory);
+    function toString(uint256 value) external pure returns (string memory);
 }
 
 /// @notice Cheatcode handle and small assertion helpers shared by the test contracts.
