@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from ..artifact_store import ArtifactStore
 from ..state import NodeState
+from .upload_policy import UploadPolicy
 
 
 @dataclass
@@ -18,11 +19,16 @@ class NodeContext:
     ledger_address: str
     store: ArtifactStore
     state: NodeState
-    accept_uploads: bool = True
+    # None: PUT is refused. Uploads are accepted only from named, signing peers within a quota (PROTOCOL.md §7).
+    uploads: UploadPolicy | None = None
     extra_status: Callable[[], dict] = field(default=lambda: {})
     # Called for an id not on disk: a worker regenerates unstored intermediate checkpoints by replay.
     # Returns True if it stored the artifact.
     on_missing: Callable[[str], bool] = field(default=lambda artifact_id: False)
+
+    @property
+    def accept_uploads(self) -> bool:
+        return self.uploads is not None
 
 
 def node_context(request: Request) -> NodeContext:

@@ -51,6 +51,11 @@ def run(
     reset_state: Annotated[bool, typer.Option("--reset-state", help="if this node's database was built on another "
                                               "chain, move it aside (kept as node.db.TIME.old) and start afresh "
                                               "instead of refusing")] = False,
+    accept_uploads_from: Annotated[Optional[str], typer.Option(help="accept signed artifact uploads from these "
+                                                               "peers only: ADDRESS[,ADDRESS...] (off by "
+                                                               "default)")] = None,
+    upload_quota: Annotated[Optional[str], typer.Option(help="with --accept-uploads-from: bytes each peer may store "
+                                                        "here, e.g. 200MB (counted across restarts)")] = None,
     home: HomeOpt = None, rpc: RpcOpt = None, deployment: DeploymentOpt = None, wallet: WalletOpt = None,
     dev_account: DevAccountOpt = None, password_file: PasswordFileOpt = None,
 ) -> None:
@@ -82,13 +87,15 @@ def run(
     elif any(v is not None for v in worker_flags.values()):
         raise ValueError("--max-threads, --device, --max-disk, --schedule, --only-when-idle, --idle-threshold and "
                          f"--idle-grace apply to workers only, not to a {role}")
+    upload_peers, upload_quota_bytes = upload_settings(accept_uploads_from, upload_quota)
     account = signing_account(h, wallet, dev_account, password_file)
     options = NodeOptions(
         role=role, job_id=job, spec_file=spec or h / "jobs" / str(job) / "spec.json",
         data_dir=data_dir or h / "nodes" / f"{role}-{account.address.lower()}", home=h, account=account,
         rpc_url=rpc, deployment_file=deployment, host=host, port=port, public_url=public_url,
         confirmations=confirmations, poll_interval_s=poll_interval, keep_every=keep_every,
-        auto_stake_wei=parse_eth(auto_stake) if auto_stake else 0, cheat=cheat, reset_state=reset_state, extra=extra)
+        auto_stake_wei=parse_eth(auto_stake) if auto_stake else 0, cheat=cheat, reset_state=reset_state, extra=extra,
+        upload_peers=upload_peers, upload_quota_bytes=upload_quota_bytes)
     with disk_full_as_error(options.data_dir):  # creating node.db on a full disk
         runtime = Runtime(options)
     role_loop = build_role(runtime)
@@ -96,6 +103,29 @@ def run(
                err=True)
     runtime.run(role_loop.tick, on_start=role_loop.start, on_resume=getattr(role_loop, "resume", None),
                 may_warm_up=getattr(role_loop, "may_warm_up", None))
+
+
+def upload_settings(accept_from: str | None, quota: str | None) -> tuple[tuple[str, ...], int]:
+    """(peers, quota in bytes) from the two flags; both or neither, so no node accepts uploads without a cap."""
+    from node.api.upload_auth import parse_peers
+    from node.worker_policy.settings import parse_size
+
+    if accept_from is None and quota is None:
+        return (), 0
+    if accept_from is None or quota is None:
+        raise ValueError("--accept-uploads-from and --upload-quota go together: name the peers and how much each "
+                         "may store (e.g. --accept-uploads-from 0xABC... --upload-quota 200MB)")
+    try:
+        quota_bytes = parse_size(quota)
+    except ValueError as exc:
+        raise ValueError(f"--upload-quota: {exc}") from None
+    if quota_bytes <= 0:
+        raise ValueError(f"--upload-quota {quota} must be more than 0 bytes")
+    try:
+        peers = parse_peers(p for p in accept_from.split(",") if p.strip())
+    except ValueError as exc:
+        raise ValueError(f"--accept-uploads-from: {exc}") from None
+    return tuple(sorted(peers)), quota_bytes
 
 
 def worker_extra(home: Path, yes: bool, flags: dict) -> dict[str, Any]:

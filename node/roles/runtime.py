@@ -17,6 +17,7 @@ from prover.jobkey import job_key
 from ..api.app import create_app
 from ..api.context import NodeContext
 from ..api.server import BackgroundServer
+from ..api.upload_policy import UploadPolicy
 from ..artifact_store import ArtifactStore
 from ..chain.errors import ChainError, ContractRevert
 from ..chain_identity import ChainMismatch, chain_identity, open_state_for_chain
@@ -48,6 +49,8 @@ class NodeOptions:
     auto_stake_wei: int = 0  # stake this much at start if the active stake is below the job's minimum
     cheat: str | None = None  # demo and tests only: a dishonest worker strategy
     reset_state: bool = False  # a database built on another chain is moved aside instead of refused
+    upload_peers: tuple[str, ...] = ()  # empty: PUT /artifacts is refused (PROTOCOL.md §7)
+    upload_quota_bytes: int = 0  # per peer, counted in node.db across restarts
     extra: dict = field(default_factory=dict)
 
 
@@ -76,10 +79,16 @@ class Runtime:
         self.live_status: Callable[[], dict] | None = None
         self.context = NodeContext(role=options.role, address=self.address, chain_id=self.deployment.chain_id,
                                    ledger_address=self.ledger.address, store=self.store, state=self.state,
-                                   extra_status=self.status_details)
+                                   extra_status=self.status_details, uploads=self._upload_policy())
         self.server = BackgroundServer(create_app(self.context), options.host, options.port)
         self.public_url = options.public_url or self.server.url
         self._fetchers: dict[str, HttpFetcher] = {}
+
+    def _upload_policy(self) -> UploadPolicy | None:
+        if not self.options.upload_peers:
+            return None
+        return UploadPolicy.open(self.state, self.deployment.chain_id, self.address, self.options.upload_peers,
+                                 self.options.upload_quota_bytes)
 
     def status_details(self) -> dict:
         details = self.status.copy()  # a copy (atomic under the GIL): the role loop updates it while we read

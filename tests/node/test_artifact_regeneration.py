@@ -12,14 +12,18 @@ import pytest
 from node.api.app import create_app
 from node.api.context import NodeContext
 from node.api.server import BackgroundServer
+from node.api.upload_policy import UploadPolicy
 from node.artifact_store import QUARANTINE_DIR, ArtifactStore, content_id
+from node.chain.devaccounts import dev_account
 from node.regeneration import Regeneration
 from node.state import NodeState
+from node.upload_client import upload_artifact
 from prover import DirStore, digits_spec, genesis, prove_claim
 from job_keys import JOB_KEY
 
 OWNER = "0x" + "a1" * 20
 STRANGER = "0x" + "b2" * 20
+PEER = dev_account(1)  # a peer this node accepts uploads from: it may upload other workers' transcripts
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +42,10 @@ def node(claim, tmp_path):
     shutil.copytree(template, tmp_path / "artifacts")
     store = ArtifactStore(tmp_path / "artifacts")
     regeneration = Regeneration(store, OWNER, lambda: spec)
+    state = NodeState(tmp_path / "node.db")
+    uploads = UploadPolicy.open(state, 31337, OWNER, [PEER.address], quota_bytes=64 * 1024 * 1024)
     context = NodeContext(role="worker", address=OWNER, chain_id=31337, ledger_address="0x" + "22" * 20,
-                          store=store, state=NodeState(tmp_path / "node.db"), on_missing=regeneration.regenerate)
+                          store=store, state=state, on_missing=regeneration.regenerate, uploads=uploads)
     server = BackgroundServer(create_app(context)).start()
     yield server.url, store, regeneration, transcript
     server.stop()
@@ -72,10 +78,10 @@ def test_the_index_is_built_once_and_unknown_ids_never_read_transcripts(node):
 def test_transcripts_of_another_worker_or_not_indexed_name_nothing_regenerable(node, claim):
     url, store, regeneration, transcript = node
     spec = claim[0]
-    # Another worker's claim, uploaded by anyone over PUT: its boundaries must not make this node train.
-    theirs = prove_claim(spec, genesis(spec), 0, STRANGER, DirStore(store.root / "elsewhere"), keep_every=2, job_key=JOB_KEY)
-    upload = httpx.put(f"{url}/artifacts/{theirs.transcript.root.hex()}?kind=transcript",
-                       content=theirs.transcript.to_bytes())
+    # Another worker's claim, uploaded by a peer over PUT: its boundaries must not make this node train.
+    theirs = prove_claim(spec, genesis(spec), 0, STRANGER, DirStore(store.root / "elsewhere"), keep_every=2,
+                         job_key=JOB_KEY)
+    upload = upload_artifact(url, theirs.transcript.root, "transcript", theirs.transcript.to_bytes(), PEER)
     assert upload.status_code == 201
     regeneration.add(theirs.transcript)  # even if the worker were told about it, it is not its own
     assert get(url, theirs.transcript.boundary_ids()[1]).status_code == 404

@@ -8,18 +8,25 @@ import torch
 from node.api.app import create_app
 from node.api.context import NodeContext
 from node.api.server import BackgroundServer
+from node.api.upload_policy import UploadPolicy
 from node.artifact_store import ArtifactStore, blob_id
+from node.chain.devaccounts import dev_account
 from node.state import NodeState
+from node.upload_client import upload_artifact
 from prover.checkpoint import checkpoint_id, checkpoint_to_bytes
 
 MAX_BYTES = 64 * 1024
+PEER = dev_account(1)  # the one peer the server accepts uploads from (tests/node/test_uploads.py: who may upload)
 
 
 @pytest.fixture()
 def server(tmp_path):
     store = ArtifactStore(tmp_path / "artifacts", max_bytes=MAX_BYTES)
-    context = NodeContext(role="worker", address="0x" + "11" * 20, chain_id=31337, ledger_address="0x" + "22" * 20,
-                          store=store, state=NodeState(tmp_path / "node.db"))
+    state = NodeState(tmp_path / "node.db")
+    address = "0x" + "11" * 20
+    uploads = UploadPolicy.open(state, 31337, address, [PEER.address], quota_bytes=16 * MAX_BYTES)
+    context = NodeContext(role="worker", address=address, chain_id=31337, ledger_address="0x" + "22" * 20,
+                          store=store, state=state, uploads=uploads)
     running = BackgroundServer(create_app(context)).start()
     yield running, store
     running.stop()
@@ -69,24 +76,24 @@ def test_upload_accepted_only_when_content_matches_its_id(server):
     running, store = server
     cid, data = a_checkpoint()
     wrong = bytes(32)
-    refused = httpx.put(f"{running.url}/artifacts/{wrong.hex()}", content=data)
+    refused = upload_artifact(running.url, wrong, "checkpoint", data, PEER)
     assert refused.status_code == 422 and "does not match its id" in refused.json()["detail"]
     assert not store.has(wrong) and not store.has(cid)
-    accepted = httpx.put(f"{running.url}/artifacts/{cid.hex()}", content=data)
+    accepted = upload_artifact(running.url, cid, "checkpoint", data, PEER)
     assert accepted.status_code == 201 and store.has(cid)
 
 
 def test_upload_of_garbage_as_checkpoint_is_refused(server):
     running, store = server
     garbage = b"not a safetensors file"
-    response = httpx.put(f"{running.url}/artifacts/{blob_id(garbage).hex()}", content=garbage)
+    response = upload_artifact(running.url, blob_id(garbage), "checkpoint", garbage, PEER)
     assert response.status_code == 422 and "not a valid checkpoint" in response.json()["detail"]
 
 
 def test_oversize_upload_is_refused_and_nothing_is_written(server):
     running, store = server
     big = b"\0" * (MAX_BYTES + 1)
-    response = httpx.put(f"{running.url}/artifacts/{blob_id(big).hex()}?kind=blob", content=big)
+    response = upload_artifact(running.url, blob_id(big), "blob", big, PEER)
     assert response.status_code == 413 and "exceeds the limit" in response.json()["detail"]
     assert not any(store.root.iterdir())
 

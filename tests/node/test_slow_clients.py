@@ -10,7 +10,10 @@ import pytest
 from node.api.app import create_app
 from node.api.context import NodeContext
 from node.api.server import BackgroundServer
+from node.api.upload_auth import sign_upload
+from node.api.upload_policy import UploadPolicy
 from node.artifact_store import ArtifactStore
+from node.chain.devaccounts import dev_account
 from node.state import NodeState
 
 HEADER_TIMEOUT_S = 0.5
@@ -18,13 +21,17 @@ BODY_TIMEOUT_S = 0.5
 # How long a test waits for the server to act on a deadline: generous, so a loaded machine cannot fail it;
 # the assertion is that the server acts at all (without the deadlines it never does).
 WAIT_S = 15
+NODE_ADDRESS = "0x" + "11" * 20
+PEER = dev_account(1)  # uploads are signed by a named peer, or refused before any body is read
 
 
 @pytest.fixture()
 def server(tmp_path):
     store = ArtifactStore(tmp_path / "artifacts")
-    context = NodeContext(role="worker", address="0x" + "11" * 20, chain_id=31337, ledger_address="0x" + "22" * 20,
-                          store=store, state=NodeState(tmp_path / "node.db"))
+    state = NodeState(tmp_path / "node.db")
+    uploads = UploadPolicy.open(state, 31337, NODE_ADDRESS, [PEER.address], quota_bytes=1024 * 1024)
+    context = NodeContext(role="worker", address=NODE_ADDRESS, chain_id=31337, ledger_address="0x" + "22" * 20,
+                          store=store, state=state, uploads=uploads)
     running = BackgroundServer(create_app(context), header_timeout_s=HEADER_TIMEOUT_S,
                                body_timeout_s=BODY_TIMEOUT_S).start()
     yield running, store
@@ -73,9 +80,11 @@ def test_headers_trickled_byte_by_byte_are_still_cut_off(server):
 
 def test_a_stalled_upload_body_gets_408(server):
     running, store = server
+    signed = sign_upload(PEER, 31337, NODE_ADDRESS, "ab" * 32, "blob")
+    headers = "".join(f"{name}: {value}\r\n" for name, value in signed.items()).encode()
     with connect(running) as sock:
-        sock.sendall(b"PUT /artifacts/" + b"ab" * 32 + b"?kind=blob HTTP/1.1\r\nHost: x\r\n"
-                     b"Content-Length: 1000\r\n\r\n" + b"x" * 10)
+        sock.sendall(b"PUT /artifacts/" + b"ab" * 32 + b"?kind=blob HTTP/1.1\r\nHost: x\r\n" + headers
+                     + b"Content-Length: 1000\r\n\r\n" + b"x" * 10)
         reply = read_until_closed(sock)
     assert reply.startswith(b"HTTP/1.1 408 ")
     assert b"request body stalled" in reply
