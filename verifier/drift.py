@@ -20,11 +20,13 @@ import torch
 
 from prover.checkpoint import Tensors
 
-# Pairwise residual cosine above this is a drift. Honest residuals measured on both presets stay within
-# |cos| < 0.2 (tests/verifier/test_tolerance_drift.py prints the distribution); a drift attack gives > 0.99.
-# A drift that splits its budget into a shared part a and per-segment random parts gets cos ≈ a²/‖r‖², so the
-# shared (steering) part is held to sqrt(RESIDUAL_COS_MAX) of the delta budget.
-RESIDUAL_COS_MAX = 0.5
+# Pairwise residual cosine above this is a drift. Measured honest maxima of |cos| (bench/calibrate_delta.py,
+# 435 pairs per device pair): digits MLP 0.18; tiny GPT 0.46 under 2-thread non-strict MKL noise (AdamW turns
+# noise on near-zero gradients into same-signed full-size steps on the same coordinates in every segment).
+# The naive drift gives > 0.97. A drift that splits its budget into a shared part a and per-segment random
+# parts gets cos ≈ a²/‖r‖², so the shared (steering) part is held to sqrt(RESIDUAL_COS_MAX) ≈ 0.9 of the
+# delta budget: this rule stops a fixed-direction drift, and a calibrated delta bounds the rest.
+RESIDUAL_COS_MAX = 0.8
 
 
 def zero_update_violations(start: Tensors, committed_end: Tensors, replayed_end: Tensors) -> dict[str, int]:
