@@ -36,6 +36,34 @@ class JobTerms:
         return asdict(self)
 
 
+CALIBRATION = Path(__file__).resolve().parent.parent / "prover" / "calibration.json"  # bench/calibrate_delta.py
+FAR_ABOVE = 10.0  # delta this many times the calibrated safe delta leaves a drift budget nobody needs
+
+
+def tolerance_delta_warning(spec, table: Path = CALIBRATION) -> str | None:
+    """A warning for a tolerance job whose delta is far above (or below) the calibrated value for its model.
+
+    A warning, not a refusal: the table covers the device pairs measured on one machine, and an owner may know
+    of noisier hardware. Every unit of delta beyond honest noise is a per-segment budget a worker can steer.
+    """
+    import json
+
+    if spec.verification_mode != "tolerance" or not table.is_file():
+        return None
+    entry = json.loads(table.read_text()).get("models", {}).get(spec.model)
+    if entry is None:
+        return None
+    safe, honest = entry["safe_delta"], entry["honest_max"]
+    where = f"calibrated for {spec.model} at k={entry['checkpoint_every']} by bench/calibrate_delta.py"
+    if spec.delta > FAR_ABOVE * safe:
+        return (f"warning: delta {spec.delta:g} is {spec.delta / safe:.0f}x the safe delta {safe:.3g} {where}: "
+                f"each segment may then hide a steered perturbation that large")
+    if spec.delta < honest:
+        return (f"warning: delta {spec.delta:g} is below the honest maximum {honest:.3g} {where}: "
+                f"honest workers on other hardware may be rejected")
+    return None
+
+
 def spec_path(home: Path, job_id: int) -> Path:
     return home / "jobs" / str(job_id) / "spec.json"
 

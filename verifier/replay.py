@@ -11,6 +11,8 @@ transcript header can change which batches are replayed.
   far smaller than the honest replayed one (‖W_end − W_start‖ / ‖W′ − W_start‖ ≥ UPDATE_FLOOR), which defeats
   the infinitesimal-update attack. Optimizer state is included because the next segment starts from it: a
   forged momentum buffer would otherwise carry an arbitrary update into a segment that then replays honestly.
+  Last, no coordinate the replay leaves exactly unchanged may move in the claim (verifier/drift.py): a
+  per-segment bound alone would let a worker steer, under delta, the weights no honest step touches.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from prover.state import check_layout
 from prover.step import run_segment
 from prover.transcript import Segment
 from verifier.claim import Claim
+from verifier.drift import zero_update_violations
 from verifier.verdict import Verdict, reject
 
 UPDATE_FLOOR = 0.5  # committed update / honest replayed update below this: "update too small"
@@ -119,4 +122,8 @@ def compare_tolerance(spec: JobSpec, segment: Segment, start: Tensors, committed
         if not abs(have - want) <= delta * max(1.0, abs(want)):
             return reject("replay_losses", mode="tolerance", segment=segment.index, step_in_segment=i,
                           expected=want, got=have, delta=delta), d
+    moved = zero_update_violations(start, committed_end, replayed_end)
+    if moved:
+        return reject("zero_update_violated", mode="tolerance", segment=segment.index, tensors=moved,
+                      count=sum(moved.values())), d
     return None, d

@@ -30,10 +30,11 @@ from prover.spec import JobSpec
 from verifier.artifacts import MalformedArtifact, decode_checkpoint, parse_transcript
 from verifier.claim import Claim
 from verifier.errors import ArtifactMismatch, ArtifactUnavailable
+from verifier.drift import RESIDUAL_COS_MAX, pairwise_cosines, param_residual, residual_drift
 from verifier.replay import compare_exact, compare_tolerance, layout_fault, replay_segment
 from verifier.sampling import sample_segments, segments_to_replay
 from verifier.structure import check_structure
-from verifier.verdict import Verdict, abstain, approve
+from verifier.verdict import Verdict, abstain, approve, reject
 
 Fetch = Callable[[bytes], bytes]
 
@@ -140,6 +141,7 @@ def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_a
     sample = segments_to_replay(draws)
     unavailable: list[dict] = []
     measured: dict[int, dict] = {}
+    residuals: dict = {}  # tolerance mode: W_end − W′ per replayed segment, for the drift rule after the loop
     for j in sample:
         segment = transcript.segments[j]
         start = checkpoints.get(segment.start_id, segment=j, checkpoint_role="start")
@@ -163,8 +165,16 @@ def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_a
             fault = compare_exact(segment, replayed_end, replayed_losses)
         else:
             fault, measured[j] = compare_tolerance(spec, segment, start, end, replayed_end, replayed_losses)
+            residuals[j] = param_residual(end, replayed_end)
         if fault is not None:
             return fault
+
+    # Each segment is within delta; their residuals must not also point one way (drift, verifier/drift.py).
+    # Proven by the replayed segments alone, so it rejects even when other segments could not be fetched.
+    drift = residual_drift(residuals)
+    if drift is not None:
+        return reject("residual_drift", mode="tolerance", segments=[drift[0], drift[1]], cosine=drift[2],
+                      threshold=RESIDUAL_COS_MAX)
 
     if unavailable:
         return abstain("checkpoint_unavailable", segments=sorted(r.get("segment") for r in unavailable),
@@ -174,4 +184,6 @@ def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_a
     if measured:
         details["max_distance"] = max(v for d in measured.values() for g, v in d.items() if g != "update_ratio")
         details["min_update_ratio"] = min(d["update_ratio"] for d in measured.values())
+        # s = 1 gives no pair: the residual rule then rests on other verifiers' samples (PROTOCOL.md §5.3)
+        details["residual_cosines"] = [round(c, 6) for _, _, c in pairwise_cosines(residuals)]
     return approve(**details)

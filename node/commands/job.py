@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from node.jobs import JobTerms, create_job, job_summary
+from node.jobs import JobTerms, create_job, job_summary, tolerance_delta_warning
 from node.wallet.amounts import format_eth, parse_eth
 from node.wallet.session import open_ledger
 
@@ -52,6 +52,9 @@ def create(
     """Create a job: its spec pinned by hash, genesis head from the spec's seed, escrow funded."""
     h = resolve_home(home)
     job_spec = load_spec(preset, spec)
+    warning = tolerance_delta_warning(job_spec)
+    if warning:
+        typer.echo(warning, err=True)
     owner = signing_account(h, wallet, dev_account, password_file)
     ledger = open_ledger(h, rpc, deployment).ledger
     terms = JobTerms(reward_per_claim=parse_eth(reward), verifier_fee=parse_eth(fee), quorum=quorum,
