@@ -15,6 +15,7 @@ torch loads. CUDA is a pair only where a GPU exists; otherwise a line says so.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -27,6 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 WORKER = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
+JOB_KEY = bytes.fromhex("1d" * 32)  # any fixed job: the bench compares replays of one job with each other
 SAFETY = 2.0  # safe delta = SAFETY x the honest maximum
 
 # name -> (environment, threads, step variant, device)
@@ -67,7 +69,7 @@ def microbatch_segment(spec, start, spec_hash, round, worker, first_step, k, dev
     model, optimizer = build_training_state(spec, start, device)
     losses = []
     for step in range(first_step, first_step + k):
-        x, y = data.train_batch(batch_indices(spec_hash, round, worker, step, data.n_train, spec.batch_size), device)
+        x, y = data.train_batch(batch_indices(spec_hash, round, worker, step, data.n_train, spec.batch_size, job_key=JOB_KEY), device)
         optimizer.zero_grad(set_to_none=True)
         n, total = x.shape[0], 0.0
         for part in (slice(0, n // 2), slice(n // 2, n)):
@@ -92,11 +94,11 @@ def child(config: str, preset: str, segments: int, path_in: str, path_out: str) 
     torch.set_num_threads(threads)
     spec = preset_spec(preset, segments)
     h, k = spec.spec_hash(), spec.checkpoint_every
-    step = microbatch_segment if variant == "microbatch" else run_segment
+    step = microbatch_segment if variant == "microbatch" else functools.partial(run_segment, job_key=JOB_KEY)
     if path_in == "-":  # the reference: train the chain itself
         starts, ends, losses = [genesis(spec)], [], []
         for j in range(segments):
-            end, ls = run_segment(spec, starts[-1], h, 0, WORKER, j * k, k)
+            end, ls = run_segment(spec, starts[-1], h, 0, WORKER, j * k, k, job_key=JOB_KEY)
             ends.append(end)
             losses.append(ls)
             starts.append(end)

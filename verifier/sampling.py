@@ -33,6 +33,25 @@ def sample_segments(seed: bytes, claim_id: int, member: str | bytes, n_segments:
     return [sample_index(bytes(seed), claim_id, member, i, n_segments) for i in range(s)]
 
 
+EXTRA_DRAWS_MAX = 64  # how far a sample may continue its stream to reach distinct segments
+
+
+def with_distinct_segments(seed: bytes, claim_id: int, member: str | bytes, n_segments: int, draws: list[int],
+                           distinct: int) -> list[int]:
+    """`draws`, continued along the same stream (i = s, s+1, ...) until they hold `distinct` different segments.
+
+    Tolerance mode's residual-direction rule needs two replayed segments; with replacement, s = 2 draws hit the
+    same one with probability 1/S, which a drifting worker would otherwise get for free.
+    """
+    draws = list(draws)
+    want = min(distinct, n_segments)
+    i = len(draws)
+    while len(set(draws)) < want and i < len(draws) + EXTRA_DRAWS_MAX:
+        draws.append(sample_index(bytes(seed), claim_id, member, i, n_segments))
+        i += 1
+    return draws
+
+
 def segments_to_replay(draws: list[int]) -> list[int]:
     """The distinct segments of a sample, in first-draw order: a segment drawn twice is replayed once."""
     return list(dict.fromkeys(draws))

@@ -32,7 +32,7 @@ from verifier.claim import Claim
 from verifier.errors import ArtifactMismatch, ArtifactUnavailable
 from verifier.drift import RESIDUAL_COS_MAX, pairwise_cosines, param_residual, residual_drift
 from verifier.replay import compare_exact, compare_tolerance, layout_fault, replay_segment
-from verifier.sampling import sample_segments, segments_to_replay
+from verifier.sampling import sample_segments, segments_to_replay, with_distinct_segments
 from verifier.structure import check_structure
 from verifier.verdict import Verdict, abstain, approve, reject
 
@@ -138,6 +138,8 @@ def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_a
     n_segments = len(transcript.segments)
     draws = list(range(n_segments)) if every_segment else sample_segments(seed, claim.claim_id, verifier_address,
                                                                            n_segments, samples)
+    if spec.verification_mode == "tolerance" and samples >= 2:
+        draws = with_distinct_segments(seed, claim.claim_id, verifier_address, n_segments, draws, 2)
     sample = segments_to_replay(draws)
     unavailable: list[dict] = []
     measured: dict[int, dict] = {}

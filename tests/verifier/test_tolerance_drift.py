@@ -10,6 +10,8 @@ from eth_utils import keccak
 from prover.checkpoint import checkpoint_id
 from prover.datasets import load_dataset
 from prover.step import run_segment
+
+from job_keys import JOB_KEY
 from verifier.drift import RESIDUAL_COS_MAX
 from verifier.errors import ArtifactUnavailable
 from verifier.replay import UPDATE_FLOOR, tolerance_distances
@@ -43,7 +45,7 @@ def drifting_segment(direction, only_touched: bool):
     """A segment function: the honest segment, plus BUDGET·delta·‖update‖ along `direction`. With only_touched,
     the perturbation is restricted to coordinates the honest segment changes (an attacker who knows rule (a))."""
     def segment(spec, start, spec_hash, round, worker, first_step, k):
-        end, losses = run_segment(spec, start, spec_hash, round, worker, first_step, k)
+        end, losses = run_segment(spec, start, spec_hash, round, worker, first_step, k, job_key=JOB_KEY)
         d = {n: v * (end[n] != start[n]) if only_touched else v for n, v in direction.items()}
         norm = sum(float((v.double() ** 2).sum()) for v in d.values()) ** 0.5
         update = sum(float(((end[n] - start[n]).double() ** 2).sum()) for n in d) ** 0.5
@@ -79,7 +81,8 @@ def test_each_drift_segment_passes_the_per_segment_distance_checks():
         boundaries, _ = attack(0, only_touched)
         k = TOLERANCE.checkpoint_every
         for j in range(TOLERANCE.segments_per_claim):
-            replayed, _ = run_segment(TOLERANCE, boundaries[j], TOLERANCE.spec_hash(), 0, address(300), j * k, k)
+            replayed, _ = run_segment(TOLERANCE, boundaries[j], TOLERANCE.spec_hash(), 0, address(300), j * k, k,
+                                      job_key=JOB_KEY)
             d = tolerance_distances(boundaries[j], boundaries[j + 1], replayed)
             assert d["update_ratio"] >= UPDATE_FLOOR
             assert 0.5 * TOLERANCE.delta < d["param"] <= TOLERANCE.delta, d  # close to the budget, under it

@@ -9,6 +9,8 @@ from eth_utils import keccak
 from prover.checkpoint import checkpoint_id
 from prover.presets import tiny_gpt_spec
 from prover.step import run_segment
+
+from job_keys import JOB_KEY
 from verifier.drift import RESIDUAL_COS_MAX
 from verifier.verify import verify_claim
 from verifier_helpers import TOLERANCE, address, genesis, microbatch_segment, package, trajectory
@@ -27,7 +29,7 @@ def two_threads_segment(*args):
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        return run_segment(*args)
+        return run_segment(*args, job_key=JOB_KEY)
     finally:
         torch.set_num_threads(before)
 
@@ -39,7 +41,7 @@ def approve_all(spec, n, segment_fn, tag):
         worker = address(500 + i)
         pkg = package(spec, 0, worker, *trajectory(spec, head, 0, worker, segment_fn))
         v = verify_claim(spec, pkg.claim, checkpoint_id(head), keccak(b"%s %d" % (tag, i)), address(i, 0xB),
-                         in_memory(pkg), samples=spec.segments_per_claim)
+                         in_memory(pkg), every_segment=True)
         verdicts.append(v)
         cosines += v.reason.get("residual_cosines", [])
     approved = sum(v.decision == "approve" for v in verdicts)
