@@ -1,4 +1,7 @@
-"""Ready-made job specs: small enough to train a claim on a laptop CPU in seconds, real enough to learn."""
+"""Ready-made job specs: small enough to train a claim on a laptop CPU in seconds, real enough to learn.
+
+Their numerics profile is the portable `cpu-avx2-strict` (JobSpec's default), so a verifier on any AVX2 or
+AVX-512 CPU can replay them bit for bit; pass numerics="cpu-avx512-strict" for the faster native one."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from prover.datasets import DATA_DIR, digits_content_hash, text_content_hash
+from prover.numerics import Numerics
 from prover.spec import DatasetSpec, JobSpec, OptimizerSpec, SpecError
 
 SHIPPED_CORPUS = DATA_DIR / "tiny_corpus.txt"  # a few KB of plain English written for this repository
@@ -45,7 +49,9 @@ def _apply(spec: JobSpec, overrides: dict[str, Any]) -> JobSpec:
     opt_fields = {f.name for f in fields(OptimizerSpec)} - {"name"}
     opt, cfg, changes = {}, dict(spec.model_config), {}
     for key, value in overrides.items():
-        if key in top:
+        if key == "numerics" and isinstance(value, str):  # a profile name (prover/numerics.py)
+            changes[key] = Numerics.named(value)
+        elif key in top:
             changes[key] = value
         elif key in opt_fields:
             opt[key] = value

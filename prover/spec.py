@@ -17,12 +17,13 @@ from typing import Any, Mapping
 
 from eth_utils import keccak
 
-SPEC_VERSION = 1
+from prover.numerics import PORTABLE, Numerics, NumericsError
+
+SPEC_VERSION = 2  # 2: dtype and tf32 moved into `numerics` (prover/numerics.py)
 MODELS = ("mlp-digits", "tiny-gpt")
 DATASETS = ("digits", "text")
 OPTIMIZERS = ("sgd", "adamw")
 VERIFICATION_MODES = ("exact", "tolerance")
-DTYPES = ("float32",)  # the only dtype whose honest replays we have measured (PROTOCOL.md §5)
 MAX_SEED = 2**63 - 1  # torch.manual_seed accepts up to this
 
 
@@ -100,8 +101,8 @@ class JobSpec:
     delta: float  # tolerance threshold; must be > 0 in tolerance mode, ignored in exact mode
     samples_per_verifier: int  # s: segments each verifier replays
     seed: int  # initial-weights seed: genesis(spec) is reproducible by anyone
-    dtype: str = "float32"  # parameter and optimizer-state dtype
-    tf32: bool = False  # TF32 matmuls; pinned off (it alone moves replays by 2-7 %, PROTOCOL.md §5)
+    # The arithmetic (code path, dtype, TF32 off) worker and verifier must both run (PROTOCOL.md §5.4).
+    numerics: Numerics = field(default_factory=lambda: Numerics.named(PORTABLE))
     version: int = SPEC_VERSION  # spec format version
 
     def __post_init__(self) -> None:
@@ -110,11 +111,12 @@ class JobSpec:
         _coerce_fields(self, "spec")
         _check_choice("model", self.model, MODELS)
         _check_choice("verification_mode", self.verification_mode, VERIFICATION_MODES)
-        _check_choice("dtype", self.dtype, DTYPES)
         if self.version != SPEC_VERSION:
             raise SpecError(f"version must be {SPEC_VERSION}, got {self.version!r}")
-        if self.tf32:
-            raise SpecError("tf32 must be false: TF32 matmuls are not reproducible across hardware")
+        if self.verification_mode == "exact" and self.numerics.device != "cpu":
+            raise SpecError(f"numerics.profile {self.numerics.profile!r} cannot carry an exact-mode job: exact "
+                            f"replays are only bit-identical on one pinned CPU code path (use "
+                            f"{PORTABLE!r} or 'cpu-avx512-strict'), or use verification_mode 'tolerance'")
         for name in ("batch_size", "steps_per_claim", "checkpoint_every", "samples_per_verifier"):
             if getattr(self, name) < 1:
                 raise SpecError(f"{name} must be >= 1, got {getattr(self, name)!r}")
@@ -132,6 +134,11 @@ class JobSpec:
         object.__setattr__(self, "model_config", normalize_model_config(self.model, self.model_config))
 
     @property
+    def dtype(self) -> str:
+        """Parameter and optimizer-state dtype (pinned by the numerics profile)."""
+        return self.numerics.dtype
+
+    @property
     def segments_per_claim(self) -> int:
         """S = H / k."""
         return self.steps_per_claim // self.checkpoint_every
@@ -144,7 +151,7 @@ class JobSpec:
             "batch_size": self.batch_size, "steps_per_claim": self.steps_per_claim,
             "checkpoint_every": self.checkpoint_every, "verification_mode": self.verification_mode,
             "delta": self.delta, "samples_per_verifier": self.samples_per_verifier,
-            "seed": self.seed, "dtype": self.dtype, "tf32": self.tf32,
+            "seed": self.seed, "numerics": self.numerics.canonical(),
         }
 
     def canonical_json(self) -> bytes:
@@ -183,6 +190,10 @@ class JobSpec:
                                                       optional={"path"}))
         top["optimizer"] = OptimizerSpec(**_strict_fields("optimizer", top["optimizer"], OptimizerSpec,
                                                           optional=set()))
+        try:
+            top["numerics"] = Numerics.from_json(top["numerics"])
+        except NumericsError as e:
+            raise SpecError(str(e)) from None
         return cls(**top)
 
 
@@ -194,7 +205,7 @@ _FIELD_TYPES: dict[str, dict[str, str]] = {
              "optimizer": "OptimizerSpec",
              "batch_size": "int", "steps_per_claim": "int", "checkpoint_every": "int",
              "verification_mode": "str", "delta": "float", "samples_per_verifier": "int", "seed": "int",
-             "dtype": "str", "tf32": "bool", "version": "int"},
+             "numerics": "Numerics", "version": "int"},
     "dataset": {"name": "str", "content_hash": "str", "heldout_fraction": "float", "path": "str?"},
     "optimizer": {"name": "str", "lr": "float", "momentum": "float", "weight_decay": "float",
                   "betas": "float2", "eps": "float", "grad_clip": "float"},
@@ -257,7 +268,7 @@ def _coerce(name: str, value: Any, kind: str) -> Any:
         if not isinstance(value, Mapping):
             raise bad("an object")
         return dict(value)
-    if kind in ("DatasetSpec", "OptimizerSpec"):
+    if kind in ("DatasetSpec", "OptimizerSpec", "Numerics"):
         if type(value).__name__ != kind:
             raise bad(f"a {kind}")
         return value

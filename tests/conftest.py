@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("MKL_CBWR", "AUTO,STRICT")  # before any test module loads torch (prover/determinism.py)
+# Before any test module loads torch: the test process runs the presets' numerics profile, cpu-avx2-strict
+# (prover/numerics.py), as a node does once the CLI has applied its spec's profile.
+os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
+os.environ.setdefault("MKL_CBWR", "AVX2,STRICT")
 
 import pytest  # noqa: E402
 

@@ -32,6 +32,7 @@ from verifier.claim import Claim
 from verifier.errors import ArtifactMismatch, ArtifactUnavailable
 from verifier.drift import RESIDUAL_COS_MAX, pairwise_cosines, param_residual, residual_drift
 from verifier.replay import compare_exact, compare_tolerance, layout_fault, replay_segment
+from verifier.replay_source import Replay, ReplayUnavailable
 from verifier.sampling import sample_segments, segments_to_replay, with_distinct_segments
 from verifier.structure import check_structure
 from verifier.verdict import Verdict, abstain, approve, reject
@@ -89,21 +90,25 @@ class _Checkpoints:
 
 
 def verify_claim(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_address: str,
-                 fetch: Fetch, samples: int | None = None, every_segment: bool = False) -> Verdict:
+                 fetch: Fetch, samples: int | None = None, every_segment: bool = False,
+                 replay: Replay | None = None) -> Verdict:
     """Approve, reject or abstain on one claim (PROTOCOL.md §5); never raises.
 
     `samples` overrides the spec's samples_per_verifier (draws, with replacement); `every_segment` replays all
-    S segments instead of a sample (an auditor's full replay).
+    S segments instead of a sample (an auditor's full replay). `replay` replays a segment under the spec's
+    numerics profile (verifier/replay_source.py); None: in this process, which the caller has checked runs
+    that profile.
     """
     try:
         return _verify(spec, claim, head_id, seed, verifier_address, fetch,
-                       spec.samples_per_verifier if samples is None else samples, every_segment)
+                       spec.samples_per_verifier if samples is None else samples, every_segment,
+                       replay or replay_segment)
     except Exception as e:  # a bug or an unforeseen input must cost a vote, never the node
         return abstain("internal_error", error=f"{type(e).__name__}: {e}"[:500])
 
 
 def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_address: str,
-            fetch: Fetch, samples: int, every_segment: bool) -> Verdict:
+            fetch: Fetch, samples: int, every_segment: bool, replay: Replay = replay_segment) -> Verdict:
     problem = _bad_inputs(claim, head_id, seed, verifier_address)
     if problem:
         return abstain("bad_input", detail=problem)
@@ -162,7 +167,10 @@ def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_a
             fault = layout_fault(spec, model, end, j, "end")
             if fault is not None:
                 return fault
-        replayed_end, replayed_losses = replay_segment(spec, claim, segment, start)
+        try:
+            replayed_end, replayed_losses = replay(spec, claim, segment, start)
+        except ReplayUnavailable as e:  # not under the spec's profile: no evidence either way
+            return abstain(e.check, segment=j, profile=spec.numerics.profile, **e.details)
         if spec.verification_mode == "exact":
             fault = compare_exact(segment, replayed_end, replayed_losses)
         else:

@@ -77,6 +77,9 @@ def run(
         raise ValueError(f"--spec {spec}: no such file (expected the job's spec JSON)")
     check_port("--port", port, host)
     h = resolve_home(home)
+    from node.numerics_env import apply_spec_numerics  # before anything below can load torch
+
+    apply_spec_numerics(spec or h / "jobs" / str(job) / "spec.json")
     worker_flags = {"max_threads": max_threads, "device": device, "max_disk_bytes": max_disk, "schedule": schedule,
                     "only_when_idle": only_when_idle, "idle_threshold": idle_threshold, "idle_grace_s": idle_grace}
     extra: dict[str, Any] = {}

@@ -75,6 +75,7 @@ class Verifier:
         from verifier.verify import verify_claim
 
         from ..fetch import InvalidArtifactURI
+        from ..replay_subprocess import replay_for
 
         rt = self.rt
         started = time.perf_counter()
@@ -89,7 +90,8 @@ class Verifier:
             # The head is the chain's for the claim's round, not the claim's own `base`: checking start == head
             # against the claim itself would prove nothing.
             head = rt.ledger.call("roundInfo", rt.job_id, claim["round"])[1]
-            verdict = verify_claim(rt.spec, subject, head, seed, rt.address, fetch)
+            # Replays in a subprocess that runs the spec's numerics profile if this process runs another.
+            verdict = verify_claim(rt.spec, subject, head, seed, rt.address, fetch, replay=replay_for(rt.spec))
         self.verify_seconds += time.perf_counter() - started
         self.claims_checked += 1
         row = {"kind": "claim", "subject_id": claim["claim_id"], "decision": verdict.decision,

@@ -20,6 +20,7 @@ from ..chain.errors import ContractRevert
 from ..diskspace import check_free
 from ..worker_policy import earnings
 from ..worker_policy.caps import apply_thread_cap, check_device, check_device_for_spec, device_text
+from ..worker_policy.numerics import check_numerics_for_spec
 from ..worker_policy.consent import ConsentBook, ConsentRequired, ConsentSubject, describe, obtain_consent
 from ..worker_policy.gate import WAITING, ClaimAbandoned, WorkGate
 from ..worker_policy.idle import IdleMonitor
@@ -79,6 +80,7 @@ class Worker:
         job = rt.job()
         self._remember_job(job)
         check_device_for_spec(self.device, rt.spec.verification_mode)
+        check_numerics_for_spec(rt.spec)
         self.claim_bytes = self._estimated_claim_bytes()
         self._check_disk_cap()
         subject = ConsentSubject(chain_id=rt.deployment.chain_id, ledger=rt.ledger.address, job_id=rt.job_id,

@@ -28,11 +28,13 @@ def test_canonical_json_is_sorted_compact_and_pinned():
     # Reference vector: the contract stores exactly this specHash for this spec (keccak256 of the bytes).
     assert raw == (
         b'{"batch_size":32,"checkpoint_every":10,"dataset":{"content_hash":"0x'
-        + b"00" * 31 + b'01","heldout_fraction":0.2,"name":"digits"},"delta":0.0,"dtype":"float32",'
+        + b"00" * 31 + b'01","heldout_fraction":0.2,"name":"digits"},"delta":0.0,'
         b'"model":"mlp-digits","model_config":{"hidden_sizes":[64],"n_classes":10,"n_inputs":64},'
+        b'"numerics":{"aten_cpu_capability":"avx2","device":"cpu","dtype":"float32","mkl_cbwr":"AVX2,STRICT",'
+        b'"profile":"cpu-avx2-strict","tf32":false},'
         b'"optimizer":{"betas":[0.9,0.999],"eps":1e-08,"grad_clip":0.0,"lr":0.1,"momentum":0.9,"name":"sgd",'
-        b'"weight_decay":0.0},"samples_per_verifier":1,"seed":0,"steps_per_claim":30,"tf32":false,'
-        b'"verification_mode":"exact","version":1}')
+        b'"weight_decay":0.0},"samples_per_verifier":1,"seed":0,"steps_per_claim":30,'
+        b'"verification_mode":"exact","version":2}')
     from eth_utils import keccak
     assert spec.spec_hash() == keccak(raw) and len(spec.spec_hash()) == 32
 
@@ -70,7 +72,7 @@ def test_presets_are_valid_and_distinct():
     (lambda d: d["model_config"].update(depth=3), r"model_config for 'mlp-digits': unknown field\(s\) \['depth'\]"),
     (lambda d: d.update(steps_per_claim=25), r"steps_per_claim \(25\) must be a multiple of checkpoint_every \(10\)"),
     (lambda d: d.update(model="resnet"), r"model must be one of"),
-    (lambda d: d.update(tf32=True), r"tf32 must be false"),
+    (lambda d: d["numerics"].update(tf32=True), r"numerics.tf32 of profile 'cpu-avx2-strict' must be False"),
     (lambda d: d.update(verification_mode="tolerance"), r"delta must be >= 0, and > 0 in tolerance mode"),
     (lambda d: d["dataset"].update(content_hash="0x1234"), r"dataset.content_hash must be 0x followed by 64"),
     (lambda d: d["optimizer"].update(betas=[0.9]), r"optimizer.betas' must be a list of two numbers"),
