@@ -14,6 +14,8 @@ from pathlib import Path
 
 from eth_utils import keccak
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: job_keys.py, as under pytest
+
 from node import replay_wire as wire
 from prover.numerics import running_numerics
 from prover.presets import digits_spec, tiny_gpt_spec

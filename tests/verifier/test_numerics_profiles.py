@@ -69,8 +69,9 @@ def test_honest_portable_claim_is_approved_by_a_native_verifier_via_a_profile_su
     d, worker = claims[preset]["honest"]
     verifier = role("verifier", preset, d, NATIVE_ENV)
     assert verifier["running"]["cpu_capability"].startswith("AVX512")  # it runs another profile itself ...
-    assert verifier["subprocess_replays"] == 2  # ... so both sampled segments were replayed in cpu-avx2-strict
     assert verifier["verdict"]["decision"] == "approve", verifier["verdict"]
+    # ... so every sampled segment (draws with replacement: one or two distinct) was replayed in cpu-avx2-strict
+    assert verifier["subprocess_replays"] == len(verifier["verdict"]["reason"]["segments"]) >= 1
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
