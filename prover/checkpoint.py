@@ -134,6 +134,8 @@ def read_header(data: bytes, max_header_bytes: int | None = None) -> CheckpointH
         raise CheckpointError(f"safetensors header claims {n} bytes but only {len(view) - 8} follow")
     try:
         obj = json.loads(bytes(view[8:8 + n]).decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
+    except CheckpointError:
+        raise
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise CheckpointError(f"safetensors header is not UTF-8 JSON: {e}") from None
     if not isinstance(obj, dict):
@@ -157,7 +159,7 @@ def _no_duplicate_keys(pairs: list) -> dict:
     # Another parser (safetensors' own) might keep the other duplicate: the id must name one reading only.
     keys = [k for k, _ in pairs]
     if len(set(keys)) != len(keys):
-        raise CheckpointError(f"safetensors header repeats a key: {sorted(k for k in keys if keys.count(k) > 1)[:3]}")
+        raise CheckpointError(f"safetensors header repeats a key: {sorted({k for k in keys if keys.count(k) > 1})[:3]}")
     return dict(pairs)
 
 
