@@ -4,8 +4,9 @@ The shell half of artifact retrieval (the verifier core only sees `fetch(artifac
 http(s) only; separate connect/read time-outs and an overall deadline per attempt (a server that drips one
 byte per read time-out cannot hold a verifier forever); retries with exponential backoff for transient
 failures (connection errors, time-outs, 5xx, 429) and none for answers that will not change (404, wrong
-content type, oversize, hash mismatch); a size limit enforced while streaming (the body is never buffered
-past it, whatever Content-Length says); the content type checked; and every byte checked against the
+content type, oversize, hash mismatch); a size limit, the config's or a smaller one per call (the caller knows
+the artifact's kind, and the spec bounds each kind: prover/bounds.py), checked on Content-Length before the
+body is read and again while streaming (the body is never buffered past it, whatever Content-Length says); the content type checked; and every byte checked against the
 artifact id before it is returned (`verifier.artifacts.content_matches` by default).
 
 Every failure raises `ArtifactUnavailable` (or its subclass `ArtifactMismatch`, which carries the bytes), and
@@ -93,18 +94,24 @@ class HttpFetcher:
     def url_for(self, artifact_id: bytes) -> str:
         return f"{self.base_url}/artifacts/{artifact_id.hex()}"
 
-    def __call__(self, artifact_id: bytes) -> bytes:
-        return self.fetch(artifact_id)
+    def __call__(self, artifact_id: bytes, max_bytes: int | None = None) -> bytes:
+        return self.fetch(artifact_id, max_bytes)
 
-    def fetch(self, artifact_id: bytes) -> bytes:
-        """The artifact's bytes, checked against its id; raises ArtifactUnavailable after the last attempt."""
+    def fetch(self, artifact_id: bytes, max_bytes: int | None = None) -> bytes:
+        """The artifact's bytes, checked against its id; raises ArtifactUnavailable after the last attempt.
+
+        `max_bytes` lowers the config's size limit for this call (never raises it).
+        """
         if not isinstance(artifact_id, (bytes, bytearray)) or len(artifact_id) != 32:
             raise ArtifactUnavailable(bytes(artifact_id or b""), "artifact id must be 32 bytes")
+        if max_bytes is not None and (not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 0):
+            raise ValueError(f"max_bytes must be a non-negative integer or None, got {max_bytes!r}")
         artifact_id = bytes(artifact_id)
+        limit = self.config.max_bytes if max_bytes is None else min(max_bytes, self.config.max_bytes)
         last = "no attempt made"
         for attempt in range(1, self.config.attempts + 1):
             try:
-                data = self._get_once(artifact_id)
+                data = self._get_once(artifact_id, limit)
             except _Transient as e:
                 last = str(e)
                 if attempt < self.config.attempts:
@@ -116,7 +123,7 @@ class HttpFetcher:
             return data
         raise ArtifactUnavailable(artifact_id, f"gave up after {self.config.attempts} attempts: {last}")
 
-    def _get_once(self, artifact_id: bytes) -> bytes:
+    def _get_once(self, artifact_id: bytes, limit: int) -> bytes:
         url = self.url_for(artifact_id)
         cfg = self.config
         started = time.monotonic()
@@ -131,15 +138,15 @@ class HttpFetcher:
                     raise ArtifactUnavailable(artifact_id, f"content type {ctype or '(none)'!r} from {url}, "
                                                            f"expected one of {list(cfg.content_types)}")
                 declared = resp.headers.get("content-length")
-                if declared is not None and declared.isdigit() and int(declared) > cfg.max_bytes:
+                if declared is not None and declared.isdigit() and int(declared) > limit:
                     raise ArtifactUnavailable(artifact_id, f"Content-Length {declared} exceeds the limit of "
-                                                           f"{cfg.max_bytes} bytes ({url})")
+                                                           f"{limit} bytes ({url})")
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in resp.iter_bytes():
                     size += len(chunk)
-                    if size > cfg.max_bytes:
-                        raise ArtifactUnavailable(artifact_id, f"body exceeds the limit of {cfg.max_bytes} bytes; "
+                    if size > limit:
+                        raise ArtifactUnavailable(artifact_id, f"body exceeds the limit of {limit} bytes; "
                                                                f"aborted ({url})")
                     if time.monotonic() - started > cfg.deadline_s:
                         raise _Transient(f"deadline of {cfg.deadline_s} s passed while reading {url}")

@@ -13,9 +13,12 @@ Decided here (PROTOCOL.md §3):
 
 from __future__ import annotations
 
+import json
 import os
+import struct
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
@@ -86,6 +89,121 @@ def checkpoint_from_bytes(data: bytes, expected_id: bytes | str | None = None) -
         if actual != expected:
             raise CheckpointMismatch(expected, actual)
     return dict(sorted(tensors.items()))
+
+
+@dataclass(frozen=True)
+class HeaderEntry:
+    """One tensor as a safetensors header describes it: torch dtype name, shape, byte span in the data."""
+
+    dtype: str  # "float32", ...
+    shape: tuple[int, ...]
+    begin: int  # offset into the data section (after the 8-byte length and the header)
+    end: int
+
+
+@dataclass(frozen=True)
+class CheckpointHeader:
+    """A safetensors header, checked against the buffer it came with; no tensor built."""
+
+    tensors: dict[str, HeaderEntry]
+    metadata: dict[str, str]
+    data_start: int  # 8 + header length
+
+
+# safetensors dtype codes -> (torch dtype name, bytes per element): the dtypes a checkpoint id can name.
+SAFETENSORS_DTYPES = {"F64": ("float64", 8), "F32": ("float32", 4), "F16": ("float16", 2),
+                      "BF16": ("bfloat16", 2), "I64": ("int64", 8), "I32": ("int32", 4), "I16": ("int16", 2),
+                      "I8": ("int8", 1), "U8": ("uint8", 1), "BOOL": ("bool", 1)}
+
+
+def read_header(data: bytes, max_header_bytes: int | None = None) -> CheckpointHeader:
+    """Header-first parse: the 8-byte length, then the JSON header, every entry checked against the buffer
+    (known dtype, shape x itemsize == its byte span, spans contiguous and covering the data exactly, as
+    safetensors itself requires) before anything is allocated beyond the header. CheckpointError otherwise.
+
+    `max_header_bytes` refuses a header whose declared length exceeds it before one byte of JSON is read.
+    """
+    view = memoryview(data)
+    if len(view) < 8:
+        raise CheckpointError(f"checkpoint is {len(view)} bytes: too short for the 8-byte safetensors header length")
+    (n,) = struct.unpack("<Q", view[:8])
+    if max_header_bytes is not None and n > max_header_bytes:
+        raise CheckpointError(f"safetensors header claims {n} bytes, more than the {max_header_bytes} the "
+                              "expected layout needs")
+    if 8 + n > len(view):
+        raise CheckpointError(f"safetensors header claims {n} bytes but only {len(view) - 8} follow")
+    try:
+        obj = json.loads(bytes(view[8:8 + n]).decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
+    except CheckpointError:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise CheckpointError(f"safetensors header is not UTF-8 JSON: {e}") from None
+    if not isinstance(obj, dict):
+        raise CheckpointError("safetensors header must be a JSON object")
+    metadata = obj.pop("__metadata__", {})
+    if not (isinstance(metadata, dict) and all(isinstance(v, str) for v in metadata.values())):
+        raise CheckpointError("safetensors __metadata__ must map strings to strings")
+    size = len(view) - 8 - n
+    tensors = {name: _header_entry(name, entry, size) for name, entry in obj.items()}
+    at = 0
+    for name, e in sorted(tensors.items(), key=lambda kv: (kv[1].begin, kv[1].end)):
+        if e.begin != at:  # a hole or an overlap: safetensors refuses both
+            raise CheckpointError(f"tensor {name!r} starts at data offset {e.begin}, expected {at}")
+        at = e.end
+    if at != size:
+        raise CheckpointError(f"tensors cover {at} bytes of data, but {size} follow the header")
+    return CheckpointHeader(dict(sorted(tensors.items())), metadata, 8 + n)
+
+
+def _no_duplicate_keys(pairs: list) -> dict:
+    # Another parser (safetensors' own) might keep the other duplicate: the id must name one reading only.
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise CheckpointError(f"safetensors header repeats a key: {sorted({k for k in keys if keys.count(k) > 1})[:3]}")
+    return dict(pairs)
+
+
+def _header_entry(name: str, entry, size: int) -> HeaderEntry:
+    where = f"safetensors header entry {name[:100]!r}"
+    if not (isinstance(entry, dict) and set(entry) == {"dtype", "shape", "data_offsets"}):
+        raise CheckpointError(f"{where} must hold exactly dtype, shape and data_offsets")
+    dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+    if dtype not in SAFETENSORS_DTYPES:
+        raise CheckpointError(f"{where} has dtype {str(dtype)[:20]!r}, expected one of {sorted(SAFETENSORS_DTYPES)}")
+    if not (isinstance(shape, list) and all(_is_count(d) and d < 2**63 for d in shape)):
+        raise CheckpointError(f"{where}: shape must be a list of integers in [0, 2**63)")
+    if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_count(o) for o in offsets)
+            and offsets[0] <= offsets[1] <= size):
+        raise CheckpointError(f"{where}: data_offsets {str(offsets)[:60]} are not a span within the {size} data bytes")
+    torch_name, itemsize = SAFETENSORS_DTYPES[dtype]
+    nbytes = itemsize
+    for d in shape:  # Python ints: a claimed [1e9, 1e9] is just a big number, never an allocation
+        nbytes *= d
+    if nbytes != offsets[1] - offsets[0]:
+        raise CheckpointError(f"{where}: shape {str(shape)[:60]} of {dtype} is {nbytes} bytes, but its span is "
+                              f"{offsets[1] - offsets[0]}")
+    return HeaderEntry(torch_name, tuple(shape), offsets[0], offsets[1])
+
+
+def _is_count(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def checkpoint_id_from_bytes(data: bytes, header: CheckpointHeader | None = None) -> bytes:
+    """The checkpoint id of safetensors bytes, hashed straight from the buffer (zero-copy slices, no tensor
+    built): equal to checkpoint_id(checkpoint_from_bytes(data)) for every file safetensors accepts."""
+    header = header if header is not None else read_header(data)
+    view = memoryview(data)
+    h = blake3.blake3()
+    h.update(DOMAIN + len(header.tensors).to_bytes(8, "big"))
+    for name in sorted(header.tensors):
+        e = header.tensors[name]
+        name_b, dtype_b = name.encode("utf-8"), e.dtype.encode("ascii")
+        h.update(b"".join([len(name_b).to_bytes(8, "big"), name_b, len(dtype_b).to_bytes(8, "big"), dtype_b,
+                           len(e.shape).to_bytes(8, "big"), *(d.to_bytes(8, "big") for d in e.shape),
+                           (e.end - e.begin).to_bytes(8, "big")]))
+        h.update(view[header.data_start + e.begin:header.data_start + e.end])
+    return h.digest()
 
 
 def save_checkpoint(tensors: Mapping[str, torch.Tensor], path: str | os.PathLike,

@@ -7,6 +7,11 @@ Artifact ids, as the verifier fetches them at `{artifactURI}/artifacts/{hex id}`
   recomputed from the served safetensors bytes);
 - anything else by BLAKE3 of its bytes.
 
+Sizes are bounded before bytes are parsed (PROTOCOL.md §3, prover/bounds.py): `parse_transcript` refuses bytes
+over its `max_bytes`, JSON nested deeper than a transcript is, and more segments than `max_segments` before any
+segment is built; `inspect_checkpoint` refuses a checkpoint over the spec's size and checks its safetensors
+header (names, dtypes, shapes, offsets) against the spec's layout before any tensor exists.
+
 The transcript is parsed *leniently* here (`parse_transcript`): JSON with the right fields and types, but no
 rule checked yet, so that a worker who committed to a broken transcript (losses missing, NaN, chain broken)
 is rejected by `verifier.structure` with the precise rule, rather than merely failing to parse.
@@ -15,12 +20,16 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 
 import blake3
 
-from prover.checkpoint import CheckpointError, Tensors, checkpoint_from_bytes
+from prover.bounds import expected_layout, max_checkpoint_bytes, max_header_bytes
+from prover.checkpoint import (CheckpointError, CheckpointHeader, Tensors, checkpoint_from_bytes,
+                               checkpoint_id_from_bytes, read_header)
 from prover.merkle import merkle_root
+from prover.spec import JobSpec
 from prover.transcript import MAX_TRANSCRIPT_BYTES, Segment, leaf_hash
 
 
@@ -73,10 +82,48 @@ def _loss(value, where: str) -> float:
     return value
 
 
-def parse_transcript(data: bytes) -> TranscriptView:
-    """Parse served transcript bytes into a view and recompute its Merkle root; MalformedArtifact if impossible."""
-    if len(data) > MAX_TRANSCRIPT_BYTES:
-        raise MalformedArtifact(f"transcript is {len(data)} bytes, more than {MAX_TRANSCRIPT_BYTES}")
+# A transcript nests object > segments > segment > losses: 4 levels. A little room for header fields; anything
+# deeper is refused by a scan before json.loads, whose own guard is the interpreter's recursion limit.
+MAX_JSON_DEPTH = 8
+# A JSON string (skipped whole: brackets inside it do not nest) or one bracket.
+_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _check_nesting(data: bytes, max_segments: int | None) -> None:
+    """Refuse, in O(len(data)) without building objects, more brackets than S segments can have, or nesting
+    deeper than MAX_JSON_DEPTH."""
+    if max_segments is not None:
+        # One object and one losses list per segment, plus the top object and the segments list. Brackets in
+        # strings count too: a valid transcript's strings are hex, so only invalid ones are over-counted.
+        for bracket, what in ((b"{", "objects"), (b"[", "lists")):
+            n = data.count(bracket)
+            if n > max_segments + 1:
+                raise MalformedArtifact(f"transcript holds {n} JSON {what} ({bracket.decode()!r}), more than the "
+                                        f"{max_segments + 1} of a transcript of at most {max_segments} segments")
+    depth = 0
+    for m in _JSON_TOKEN.finditer(data):
+        c = data[m.start()]
+        if c in b"[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise MalformedArtifact(f"transcript nests JSON deeper than {MAX_JSON_DEPTH} levels "
+                                        f"(at byte {m.start()})")
+        elif c in b"]}":
+            depth -= 1
+
+
+def parse_transcript(data: bytes, *, max_bytes: int = MAX_TRANSCRIPT_BYTES,
+                     max_segments: int | None = None) -> TranscriptView:
+    """Parse served transcript bytes into a view and recompute its Merkle root; MalformedArtifact if impossible.
+
+    `max_bytes` (prover.bounds.max_transcript_bytes) and `max_segments` (S) refuse oversize input before it
+    is parsed and a transcript of more than S segments before any segment is built.
+    """
+    if len(data) > max_bytes:
+        raise MalformedArtifact(f"transcript is {len(data)} bytes, more than the {max_bytes} a transcript of this "
+                                "job can have")
+    data = bytes(data)
+    _check_nesting(data, max_segments)
     try:
         obj = json.loads(bytes(data).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
@@ -86,6 +133,9 @@ def parse_transcript(data: bytes) -> TranscriptView:
     raw_segments = _field(obj, "segments", list, "transcript")
     if not raw_segments:
         raise MalformedArtifact("transcript has no segments")
+    if max_segments is not None and len(raw_segments) > max_segments:
+        raise MalformedArtifact(f"transcript lists {len(raw_segments)} segments, more than the spec's "
+                                f"S = {max_segments}")
     segments = []
     for i, s in enumerate(raw_segments):
         where = f"transcript.segments[{i}]"
@@ -106,6 +156,44 @@ def parse_transcript(data: bytes) -> TranscriptView:
     )
 
 
+@dataclass(frozen=True)
+class CheckpointBytes:
+    """Served checkpoint bytes whose header was read and id hashed, no tensor built yet."""
+
+    id: bytes  # the checkpoint id of these bytes (prover.checkpoint encoding)
+    header: CheckpointHeader
+    layout_problem: str | None  # how the header differs from the spec's layout; None when it fits
+
+
+def inspect_checkpoint(spec: JobSpec, data: bytes) -> CheckpointBytes:
+    """Size, header and id of checkpoint bytes, checked before any tensor is built (MalformedArtifact when they
+    are not a safetensors checkpoint of at most the spec's size). A layout that differs from the spec's is
+    reported, not raised: once the id is known to be committed to, it is the worker's provable fault."""
+    limit = max_checkpoint_bytes(spec)
+    if len(data) > limit:
+        raise MalformedArtifact(f"checkpoint is {len(data)} bytes, more than the {limit} a checkpoint of spec "
+                                f"model {spec.model!r} can have")
+    try:  # a header longer than the layout's widest is refused before its JSON is read
+        header = read_header(data, max_header_bytes=max_header_bytes(spec))
+        cid = checkpoint_id_from_bytes(data, header)
+    except CheckpointError as e:
+        raise MalformedArtifact(f"checkpoint: {e}") from None
+    return CheckpointBytes(cid, header, _layout_problem(spec, header))
+
+
+def _layout_problem(spec: JobSpec, header: CheckpointHeader) -> str | None:
+    layout = expected_layout(spec)
+    missing, unexpected = sorted(set(layout) - set(header.tensors)), sorted(set(header.tensors) - set(layout))
+    if missing or unexpected:
+        return (f"checkpoint does not fit spec model {spec.model!r}: missing {missing[:5]}, "
+                f"unexpected {[n[:100] for n in unexpected[:5]]}")
+    for name, (dtype, shape) in layout.items():
+        e = header.tensors[name]
+        if e.dtype != dtype or e.shape != shape:
+            return f"checkpoint tensor {name!r} is {e.dtype} {e.shape}, expected {dtype} {shape}"
+    return None
+
+
 def decode_checkpoint(data: bytes) -> Tensors:
     """Safetensors bytes to tensors; MalformedArtifact if they are not a checkpoint."""
     try:
@@ -119,14 +207,12 @@ def content_matches(artifact_id: bytes, data: bytes) -> bool:
 
     The default integrity check of node.fetch.HttpFetcher: every byte is bound to the id before it is used.
     """
-    from prover.checkpoint import checkpoint_id
-
     if blake3.blake3(data).digest() == artifact_id:
         return True
     body = bytes(data[:16]).lstrip()
     try:
         if body.startswith(b"{"):  # JSON: a transcript (a safetensors file starts with its header length)
             return parse_transcript(data).root == artifact_id
-        return checkpoint_id(decode_checkpoint(data)) == artifact_id
+        return checkpoint_id_from_bytes(data) == artifact_id  # header, then the raw slices: no tensor built
     except (MalformedArtifact, ValueError, OverflowError):
         return False

@@ -14,20 +14,27 @@ claim by hashes):
 - approve: every check passed on every sampled segment.
 Never raises: every failure becomes a Verdict with a reason.
 
+Sizes come from the spec before bytes are parsed (PROTOCOL.md §3, prover/bounds.py): each fetch is told the
+bound of its artifact's kind, bytes over it are refused unparsed (abstain: oversize), and a checkpoint's
+safetensors header is checked before any tensor is built; a header that is well-formed but of the wrong
+layout is rejected once its id (hashed from the raw bytes) is the one the transcript commits to.
+
 In exact mode only start checkpoints are fetched: the replayed end's id is compared with end_j, so the end
 checkpoint itself adds nothing. The claimed result is always fetched (id and layout checked): a claim whose
 result nobody can download could not be aggregated into the next head.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 from eth_utils import is_address
 
+from prover.bounds import max_checkpoint_bytes, max_transcript_bytes
 from prover.checkpoint import Tensors, checkpoint_id
 from prover.models.registry import build_model
 from prover.spec import JobSpec
-from verifier.artifacts import MalformedArtifact, decode_checkpoint, parse_transcript
+from verifier.artifacts import MalformedArtifact, decode_checkpoint, inspect_checkpoint, parse_transcript
 from verifier.claim import Claim
 from verifier.errors import ArtifactMismatch, ArtifactUnavailable
 from verifier.drift import RESIDUAL_COS_MAX, pairwise_cosines, param_residual, residual_drift
@@ -37,7 +44,20 @@ from verifier.sampling import sample_segments, segments_to_replay, with_distinct
 from verifier.structure import check_structure
 from verifier.verdict import Verdict, abstain, approve, reject
 
-Fetch = Callable[[bytes], bytes]
+# fetch(artifact_id) -> bytes; a fetch that also takes `max_bytes=` (node.fetch.HttpFetcher) is told the bound
+# of the artifact kind asked for, so it can refuse a larger body before reading it.
+Fetch = Callable[..., bytes]
+
+
+def _fetch_at_most(fetch: Fetch, artifact_id: bytes, max_bytes: int) -> bytes:
+    """fetch(artifact_id), bounded where the fetch supports it; the parsers re-check the size either way."""
+    try:
+        params = inspect.signature(fetch).parameters.values()
+    except (TypeError, ValueError):  # some builtins have no signature: they are plain one-argument fetches
+        params = ()
+    if any(p.name == "max_bytes" or p.kind is p.VAR_KEYWORD for p in params):
+        return fetch(artifact_id, max_bytes=max_bytes)
+    return fetch(artifact_id)
 
 
 def _hex(b: bytes) -> str:
@@ -65,19 +85,30 @@ def _bad_inputs(claim: Claim, head_id: bytes, seed: bytes, verifier_address: str
 class _Checkpoints:
     """Fetches checkpoints once per verification and binds each to its id."""
 
-    def __init__(self, fetch: Fetch):
+    def __init__(self, fetch: Fetch, spec: JobSpec):
         self._fetch = fetch
+        self._spec = spec
         self._cache: dict[bytes, Tensors] = {}
 
     def get(self, cid: bytes, **where) -> Tensors | Verdict:
+        """The tensors, or an abstention (bytes not bound to cid), or a rejection (cid's layout is wrong)."""
         if cid in self._cache:
             return self._cache[cid]
         try:
-            data = self._fetch(cid)
+            data = _fetch_at_most(self._fetch, cid, max_checkpoint_bytes(self._spec))
         except ArtifactMismatch as e:
             return abstain("checkpoint_mismatch", checkpoint=_hex(cid), detail=e.reason, **where)
         except ArtifactUnavailable as e:
             return abstain("checkpoint_unavailable", checkpoint=_hex(cid), detail=e.reason, **where)
+        try:  # size, header and id first: no tensor is built for bytes of the wrong size or layout
+            seen = inspect_checkpoint(self._spec, data)
+        except MalformedArtifact as e:
+            return abstain("checkpoint_malformed", checkpoint=_hex(cid), detail=str(e)[:300], **where)
+        if seen.id != cid:
+            return abstain("checkpoint_mismatch", checkpoint=_hex(cid), got=_hex(seen.id), **where)
+        if seen.layout_problem is not None:  # the transcript commits to this id: the worker's provable fault
+            return reject("checkpoint_layout", segment=where.get("segment"), checkpoint=where.get("checkpoint_role"),
+                          detail=seen.layout_problem[:500])
         try:
             tensors = decode_checkpoint(data)
         except MalformedArtifact as e:
@@ -115,20 +146,21 @@ def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_a
 
     # 1. Structure, on the transcript the worker serves under the claim's root.
     try:
-        data = fetch(claim.transcript_root)
+        data = _fetch_at_most(fetch, claim.transcript_root, max_transcript_bytes(spec))
     except ArtifactMismatch as e:
         data = e.data  # maybe a well-formed transcript with another root: judged below
     except ArtifactUnavailable as e:
         return abstain("transcript_unavailable", detail=e.reason)
     try:
-        transcript = parse_transcript(data)
+        transcript = parse_transcript(data, max_bytes=max_transcript_bytes(spec),
+                                      max_segments=spec.segments_per_claim)
     except MalformedArtifact as e:
         return abstain("transcript_malformed", detail=str(e)[:300])
     fault = check_structure(spec, claim, head_id, transcript)
     if fault is not None:
         return fault
 
-    checkpoints = _Checkpoints(fetch)
+    checkpoints = _Checkpoints(fetch, spec)
     model = build_model(spec)  # the layout every checkpoint must have
 
     # The claimed result must be downloadable and fit the model (it is what gets aggregated).
@@ -152,6 +184,8 @@ def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_a
     for j in sample:
         segment = transcript.segments[j]
         start = checkpoints.get(segment.start_id, segment=j, checkpoint_role="start")
+        if isinstance(start, Verdict) and start.decision == "reject":
+            return start
         if isinstance(start, Verdict):
             unavailable.append(start.reason)
             continue
@@ -161,6 +195,8 @@ def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_a
         end = None
         if spec.verification_mode == "tolerance":
             end = checkpoints.get(segment.end_id, segment=j, checkpoint_role="end")
+            if isinstance(end, Verdict) and end.decision == "reject":
+                return end
             if isinstance(end, Verdict):
                 unavailable.append(end.reason)
                 continue

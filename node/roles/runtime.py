@@ -134,13 +134,24 @@ class Runtime:
         return self._fetchers[base_url]
 
     def checkpoint(self, checkpoint_id: bytes, artifact_uri: str):
-        """A checkpoint from the local store, else fetched from `artifact_uri` (checked) and kept."""
-        from prover.checkpoint import checkpoint_from_bytes
+        """A checkpoint from the local store, else fetched from `artifact_uri` (checked) and kept.
+
+        The download is cut at the spec's checkpoint size, and the header is checked against the spec's layout
+        before any tensor is built (CheckpointError if it does not fit)."""
+        from prover.bounds import max_checkpoint_bytes
+        from prover.checkpoint import CheckpointError, checkpoint_from_bytes
+        from verifier.artifacts import MalformedArtifact, inspect_checkpoint
 
         local = self.local_checkpoint(checkpoint_id)
         if local is not None:
             return local
-        data = self.fetcher(artifact_uri).fetch(checkpoint_id)
+        data = self.fetcher(artifact_uri).fetch(checkpoint_id, max_bytes=max_checkpoint_bytes(self.spec))
+        try:
+            problem = inspect_checkpoint(self.spec, data).layout_problem
+        except MalformedArtifact as e:
+            problem = str(e)
+        if problem is not None:
+            raise CheckpointError(f"checkpoint 0x{checkpoint_id.hex()} from {artifact_uri}: {problem}")
         self.store.put("checkpoint", data, expected_id=checkpoint_id)
         return checkpoint_from_bytes(data, checkpoint_id)
 

@@ -195,3 +195,40 @@ def test_bad_artifact_id_is_unavailable(server):
     _, base = server
     with HttpFetcher(base, FAST, check=_raw_check) as fetch, pytest.raises(ArtifactUnavailable, match="32 bytes"):
         fetch(b"short")
+
+
+def test_per_call_limit_refuses_on_content_length(server):
+    """The caller's bound for this artifact kind (prover/bounds.py) applies below the config's limit."""
+    b, base = server
+    data = bytes(3000)  # under FAST's 4096, over this call's 1000
+    b.routes[_id(data).hex()] = _octet(data)
+    with HttpFetcher(base, FAST, check=_raw_check) as fetch:
+        with pytest.raises(ArtifactUnavailable, match="Content-Length 3000 exceeds the limit of 1000 bytes"):
+            fetch(_id(data), max_bytes=1000)
+        assert fetch(_id(data), max_bytes=3000) == data  # at the bound exactly: accepted
+
+
+def test_per_call_limit_cuts_a_stream_without_length(server):
+    b, base = server
+    aid = _id(b"endless per call")
+
+    def endless(hit):
+        def body():
+            for _ in range(10_000):
+                yield bytes(256)
+        return StreamingResponse(body(), media_type="application/octet-stream")
+
+    b.routes[aid.hex()] = endless
+    with HttpFetcher(base, FAST, check=_raw_check) as fetch, \
+            pytest.raises(ArtifactUnavailable, match="body exceeds the limit of 600 bytes; aborted"):
+        fetch(aid, max_bytes=600)
+    assert b.hits[aid.hex()] == 1  # refused once, not retried
+
+
+def test_per_call_limit_never_raises_the_config_limit(server):
+    b, base = server
+    data = bytes(5000)  # over FAST's 4096
+    b.routes[_id(data).hex()] = _octet(data)
+    with HttpFetcher(base, FAST, check=_raw_check) as fetch, \
+            pytest.raises(ArtifactUnavailable, match="exceeds the limit of 4096 bytes"):
+        fetch(_id(data), max_bytes=10_000)

@@ -134,19 +134,22 @@ def test_bad_node_inputs_abstain(honest):
 
 def test_committed_checkpoint_with_wrong_layout_is_rejected(artifact_server, honest):
     head_id, b, l = honest
-    bad_result = {**b[-1], "param/extra": torch.zeros(3)}
+    # Within the spec's size bound (a larger checkpoint is refused unread: test_bounded_inputs.py): one
+    # tensor missing, an unexpected one in its place.
+    bad_result = {n: t for n, t in b[-1].items() if n != "optim/layers.1.bias/momentum_buffer"}
+    bad_result["param/extra"] = torch.zeros(3)
     pkg = package(EXACT, 0, WORKER, b[:-1] + [bad_result], l)
     v = run(artifact_server, "b-layout", pkg.claim, head_id, pkg.artifacts)
     assert v.decision == "reject" and v.reason["check"] == "checkpoint_layout" and v.reason["checkpoint"] == "result"
     assert "param/extra" in v.reason["detail"]
-    # a dtype change (float64 weights) in a tolerance-mode end checkpoint
+    # a dtype change (the weights' bits as int32: same size) in a tolerance-mode end checkpoint
     head = genesis(TOLERANCE)
     tb, tl = trajectory(TOLERANCE, head, 0, WORKER)
-    tb[2] = {n: t.double() if n.startswith("param/") else t for n, t in tb[2].items()}
+    tb[2] = {n: t.view(torch.int32) if n.startswith("param/") else t for n, t in tb[2].items()}
     pkg = package(TOLERANCE, 0, WORKER, tb, tl)
     v = run(artifact_server, "b-dtype", pkg.claim, checkpoint_id(head), pkg.artifacts, spec=TOLERANCE)
     assert v.decision == "reject" and v.reason["check"] == "checkpoint_layout", v.reason
-    assert "float64" in v.reason["detail"]
+    assert "int32" in v.reason["detail"]
 
 
 def test_committed_checkpoint_with_nan_is_rejected(artifact_server):
