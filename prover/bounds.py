@@ -103,7 +103,7 @@ def _max_transcript(spec: JobSpec) -> int:
 
     k, S = spec.checkpoint_every, spec.segments_per_claim
     one = b"\xff" * 32
-    widest = Transcript(spec_hash=one, round=WIDEST_ROUND, worker="0x" + "f" * 40, checkpoint_every=k,
+    widest = Transcript(job_key=one, spec_hash=one, round=WIDEST_ROUND, worker="0x" + "f" * 40, checkpoint_every=k,
                         segments=(Segment(0, one, one, (WIDEST_LOSS,) * k),))
     encoded = widest.to_bytes()
     segment = json.dumps(widest.to_dict()["segments"][0], sort_keys=True, separators=(",", ":")).encode()

@@ -26,6 +26,7 @@ from prover.transcript import Segment, Transcript
 from verifier.artifacts import MalformedArtifact, inspect_checkpoint, parse_transcript
 from verifier.verify import verify_claim
 from verifier_helpers import EXACT, address, package, trajectory
+from job_keys import JOB_KEY
 
 WORKER, VERIFIER, SEED = address(7), address(2, 0xB), keccak(b"bounded seed")
 PRESETS = {"digits": digits_spec, "tiny-gpt": tiny_gpt_spec}
@@ -36,7 +37,7 @@ def proved(request):
     """A real claim of each preset: (spec, transcript bytes, every boundary checkpoint's bytes)."""
     spec = PRESETS[request.param]()
     store = MemoryStore()
-    proof = prove_claim(spec, genesis(spec), 0, WORKER, store)
+    proof = prove_claim(spec, genesis(spec), 0, WORKER, store, job_key=JOB_KEY)
     blobs = [store._blobs[cid] for cid in proof.transcript.boundary_ids()]
     return spec, proof.transcript.to_bytes(), blobs
 
@@ -71,7 +72,7 @@ def test_transcript_bound_is_the_widest_real_transcript(proved):
     spec, tbytes, _ = proved
     assert len(tbytes) <= max_transcript_bytes(spec)
     one = b"\xff" * 32
-    widest = Transcript(spec_hash=one, round=WIDEST_ROUND, worker="0x" + "f" * 40,
+    widest = Transcript(job_key=one, spec_hash=one, round=WIDEST_ROUND, worker="0x" + "f" * 40,
                         checkpoint_every=spec.checkpoint_every,
                         segments=[Segment(j, one, one, (WIDEST_LOSS,) * spec.checkpoint_every)
                                   for j in range(spec.segments_per_claim)])
@@ -81,7 +82,7 @@ def test_transcript_bound_is_the_widest_real_transcript(proved):
 def test_transcript_bound_counts_index_digits():
     spec = digits_spec(steps_per_claim=120, checkpoint_every=1, samples_per_verifier=1)  # S = 120: 1-3 digits
     one = b"\x00" * 32
-    widest = Transcript(spec_hash=one, round=WIDEST_ROUND, worker="0x" + "0" * 40, checkpoint_every=1,
+    widest = Transcript(job_key=one, spec_hash=one, round=WIDEST_ROUND, worker="0x" + "0" * 40, checkpoint_every=1,
                         segments=[Segment(j, one, one, (WIDEST_LOSS,)) for j in range(120)])
     assert len(widest.to_bytes()) == max_transcript_bytes(spec)
 
@@ -302,7 +303,7 @@ def test_hash_consistent_huge_shapes_abstain(artifact_server, honest_digits, no_
     tbytes = transcript_json(EXACT.spec_hash(), 0, WORKER, EXACT.checkpoint_every, segments)
     root = merkle_root([leaf_hash(s) for s in segments])
     claim = Claim(claim_id=1, worker=WORKER, round=0, base=ids[0], result=junk_id, transcript_root=root,
-                  steps=EXACT.steps_per_claim)
+                  steps=EXACT.steps_per_claim, job_key=JOB_KEY)
     artifacts = {**{k: v for k, v in pkg.artifacts.items() if k != pkg.claim.transcript_root},
                  root: tbytes, junk_id: junk}
     artifact_server.publish("bd-huge", artifacts)
