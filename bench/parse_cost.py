@@ -1,7 +1,7 @@
 """What a malformed artifact costs the verifier's parse path, before and after spec-derived bounds (PROTOCOL.md §3).
 
-    .venv/bin/python bench/parse_cost.py                  # tiny-gpt preset, "before" = verifier/artifacts.py on main
-    .venv/bin/python bench/parse_cost.py --preset digits --before-ref main
+    .venv/bin/python bench/parse_cost.py                  # tiny-gpt preset, "before" = verifier/artifacts.py of v1 (074f603)
+    .venv/bin/python bench/parse_cost.py --preset digits --before-ref 074f603
 
 Each case is built here, written to a file, and parsed in a fresh subprocess, once per path, so that one case's allocations never hide another's:
 - before: verifier/artifacts.py as on --before-ref (loaded from `git show`), doing what the verifier did with the
@@ -182,7 +182,8 @@ def child(args) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--preset", choices=("digits", "tiny-gpt"), default="tiny-gpt")
-    p.add_argument("--before-ref", default="main", help="git ref whose verifier/artifacts.py is 'before'")
+    # The last commit before inputs were bounded: what "before" means in the issue notes.
+    p.add_argument("--before-ref", default="074f603", help="git ref whose verifier/artifacts.py is 'before'")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--case", help=argparse.SUPPRESS)
     p.add_argument("--path", help=argparse.SUPPRESS)
