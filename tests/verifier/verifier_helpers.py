@@ -104,6 +104,8 @@ def _custom_segment(spec, start, spec_hash, round, worker, first_step, k, step_b
         x, y = data.train_batch(idx)
         optimizer.zero_grad(set_to_none=True)
         losses.append(step_body(model, x, y))
+        if spec.optimizer.grad_clip > 0.0:  # as prover.step.train_step does: part of the honest step
+            torch.nn.utils.clip_grad_norm_(model.parameters(), spec.optimizer.grad_clip, foreach=False)
         optimizer.step()
     return state_tensors(model, optimizer), tuple(losses)
 
