@@ -43,6 +43,7 @@ class Report:
 
 def build_report(ledger: Ledger, from_block: int, job_id: int, spec, head_server: str,
                  names: dict[str, str], rounds: int) -> Report:
+    from prover.bounds import max_checkpoint_bytes
     from prover.checkpoint import checkpoint_from_bytes
     from prover.evaluate import evaluate
     from prover.state import genesis
@@ -62,7 +63,8 @@ def build_report(ledger: Ledger, from_block: int, job_id: int, spec, head_server
                            rejected=outcomes[r].count(ClaimStatus.REJECTED),
                            next_head=heads.get(r + 1, b"").hex() or None)
             if r + 1 in heads:
-                tensors = checkpoint_from_bytes(fetcher.fetch(heads[r + 1]), heads[r + 1])  # id re-checked
+                data = fetcher.fetch(heads[r + 1], max_bytes=max_checkpoint_bytes(spec))
+                tensors = checkpoint_from_bytes(data, heads[r + 1])  # id re-checked
                 metrics = evaluate(spec, tensors)
                 row.loss, row.accuracy = metrics["loss"], metrics["accuracy"]
             rows.append(row)

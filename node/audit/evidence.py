@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import sqlite_utils
 
 from node.fetch import FetchConfig, HttpFetcher, InvalidArtifactURI
@@ -48,7 +47,8 @@ class Evidence:
 
         return job_key(self.chain_id, self.ledger, job_id)
 
-    def fetch(self, uri: str, artifact_id: bytes) -> bytes:
+    def fetch(self, uri: str, artifact_id: bytes, max_bytes: int | None = None) -> bytes:
+        """The artifact from the worker at `uri`, at most `max_bytes` (the spec's bound for its kind)."""
         if uri not in self._fetchers:
             try:
                 self._fetchers[uri] = HttpFetcher(uri, self.config)
@@ -56,13 +56,13 @@ class Evidence:
                 raise ArtifactUnavailable(artifact_id, str(exc)) from None
         fetcher = self._fetchers[uri]
         try:
-            return fetcher.fetch(artifact_id)
+            return fetcher.fetch(artifact_id, max_bytes=max_bytes)
         except ArtifactMismatch as exc:
             self._note(uri, artifact_id, exc.reason)
             raise TamperedArtifact(artifact_id, exc.reason, exc.data) from None
 
     def fetcher_for(self, uri: str):
-        return lambda artifact_id: self.fetch(uri, artifact_id)
+        return lambda artifact_id, max_bytes=None: self.fetch(uri, artifact_id, max_bytes)
 
     def _note(self, uri: str, artifact_id: bytes, reason: str) -> None:
         self.tampered.append({"artifact": "0x" + artifact_id.hex(), "uri": uri, "reason": reason[:300]})
@@ -119,6 +119,7 @@ def check_head_averages(db: sqlite_utils.Database, specs: dict, evidence: Eviden
 
     Held-out metrics of every head whose tensors are at hand are stored in head_metrics on the way."""
     from prover.aggregate import mean_checkpoints
+    from prover.bounds import max_checkpoint_bytes
     from prover.checkpoint import CheckpointError, checkpoint_from_bytes, checkpoint_id
     from prover.state import genesis
 
@@ -152,7 +153,8 @@ def check_head_averages(db: sqlite_utils.Database, specs: dict, evidence: Eviden
             results, missing = [], []
             for c in accepted:
                 try:
-                    data = evidence.fetch(c["artifact_uri"], bytes.fromhex(c["result"][2:]))
+                    data = evidence.fetch(c["artifact_uri"], bytes.fromhex(c["result"][2:]),
+                                          max_checkpoint_bytes(spec))
                     results.append(checkpoint_from_bytes(data, bytes.fromhex(c["result"][2:])))
                 except TamperedArtifact as exc:
                     missing.append((FAIL, c, f"evidence tampered: {exc.reason}"))

@@ -84,7 +84,7 @@ class FaultyRpcProxy:
                 self.end_headers()
                 self.wfile.write(answer.content)
 
-        self.server = _Server(("127.0.0.1", port), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

@@ -12,7 +12,7 @@ import pytest
 from eth_utils import keccak
 
 from node.chain.anvil import Anvil
-from node.chain.client import Ledger, connect, deploy_ledger
+from node.chain.client import connect, deploy_ledger
 from node.chain.devaccounts import dev_account
 from node.chain_identity import ChainMismatch, chain_identity, open_state_for_chain
 from node.follower import EventFollower

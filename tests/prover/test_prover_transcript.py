@@ -6,7 +6,7 @@ import pytest
 
 from prover import Segment, Transcript, TranscriptError
 
-from job_keys import JOB_KEY, OTHER_JOB_KEY
+from job_keys import JOB_KEY
 
 A, B, C = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
 

@@ -16,7 +16,7 @@ import pytest
 
 from node.replay_subprocess import SubprocessReplay, replay_for
 from node.worker_policy.numerics import check_numerics_for_spec
-from prover.numerics import Numerics, profile_env, profile_mismatch, running_numerics
+from prover.numerics import Numerics, profile_env, profile_mismatch
 from prover.presets import digits_spec, tiny_gpt_spec
 from prover.spec import JobSpec, SpecError
 from verifier.replay_source import cannot_run
