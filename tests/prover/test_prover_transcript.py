@@ -6,7 +6,7 @@ import pytest
 
 from prover import Segment, Transcript, TranscriptError
 
-from job_keys import JOB_KEY
+from job_keys import JOB_KEY, OTHER_JOB_KEY
 
 A, B, C = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
 
@@ -25,6 +25,13 @@ def test_round_trip_is_exact():
     assert Transcript.from_bytes(raw).to_bytes() == raw
     assert t.worker == "0x" + "ab" * 20 and t.base == A and t.result == C and t.steps == 4
     assert t.boundary_ids() == [A, B, C]
+
+
+def test_the_header_carries_the_job_key():
+    t = make()
+    assert json.loads(t.to_bytes())["job_key"] == "0x" + JOB_KEY.hex()
+    assert Transcript.from_bytes(t.to_bytes()).job_key == JOB_KEY
+    assert make(job_key=OTHER_JOB_KEY).to_bytes() != t.to_bytes()
 
 
 def test_root_commits_to_every_field_of_every_segment():
@@ -54,6 +61,10 @@ def mutated(fn):
     (mutated(lambda o: o.update(spec_hash="0x12")), "spec_hash must be 0x followed by 64 hex digits"),
     (mutated(lambda o: o.update(segments=[])), "at least one segment"),
     (mutated(lambda o: o.update(round=-1)), "non-negative integer"),
+    # A v1 transcript (no job key) is not a v2 one: the header must bind the job.
+    (mutated(lambda o: (o.pop("job_key"), o.update(version=1))), r"missing field\(s\) \['job_key'\]"),
+    (mutated(lambda o: o.update(version=1)), "transcript version must be 2"),
+    (mutated(lambda o: o.update(job_key="0x12")), "job_key must be 0x followed by 64 hex digits"),
 ])
 def test_untrusted_bytes_are_refused_with_a_reason(raw, message):
     with pytest.raises(TranscriptError, match=message):
