@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +22,9 @@ from node.config import Deployment, deployment_path
 from node.jobs import JobTerms, create_job, save_spec, spec_path
 
 BLOCK_TIME_S = 0.25
+# Two workers, two verifiers and an aggregator, each with its own dev account.
+FIVE_NODES = (("worker-1", "worker", 1), ("worker-2", "worker", 2), ("verifier-1", "verifier", 3),
+              ("verifier-2", "verifier", 4), ("aggregator", "aggregator", 5))
 
 
 @dataclass
@@ -164,3 +168,26 @@ class Network:
 
     def events(self, name: str) -> list:
         return [e for e in self.ledger.events(self.deployment.block) if e["event"] == name]
+
+
+def five_node_network(home: Path, spec, terms: JobTerms) -> Network:
+    """Chain, ledger, the five nodes of FIVE_NODES serving, then the job created (nodes see it appear)."""
+    network = Network(home=home, port=free_port())
+    network.start_chain()
+    network.deploy_and_create_job(spec, terms)
+    for name, role, index in FIVE_NODES:
+        network.add(name, role, index)
+        network.start(name)
+    network.wait_serving(list(network.nodes))
+    network.create_job()
+    return network
+
+
+def db_rows(net: Network, node: str, sql: str, params=()) -> list[dict]:
+    """Read a node's SQLite file while it runs (WAL: readers never block its writer)."""
+    conn = sqlite3.connect(net.data_dir(node) / "node.db")
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()

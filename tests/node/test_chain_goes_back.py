@@ -7,7 +7,6 @@ pass the audit. Then a node pointed at a brand-new chain with its old database r
 """
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,18 +14,15 @@ import time
 import httpx
 import pytest
 
-from node.api.server import free_port
 from node.chain.client import connect, deploy_ledger
 from node.chain.devaccounts import dev_account
 from node.config import Deployment, deployment_path
 from node.jobs import JobTerms
 from prover.presets import digits_spec
 
-from node_network import Network
+from node_network import FIVE_NODES, Network, db_rows, five_node_network
 from waiting import wait_for
 
-NODES = (("worker-1", "worker", 1), ("worker-2", "worker", 2), ("verifier-1", "verifier", 3),
-         ("verifier-2", "verifier", 4), ("aggregator", "aggregator", 5))
 # Short windows: no node restarts here, only the chain. 40 blocks of 0.25 s.
 TERMS = JobTerms(quorum=2, max_votes=2, submit_window=40, verify_window=60)
 PENDING_PROPOSAL = 8  # getJob's field: the round's pending head proposal (0: none)
@@ -34,25 +30,9 @@ PENDING_PROPOSAL = 8  # getJob's field: the round's pending head proposal (0: no
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
-    network = Network(home=tmp_path_factory.mktemp("reorg"), port=free_port())
-    network.start_chain()
-    network.deploy_and_create_job(digits_spec(steps_per_claim=20), TERMS)
-    for name, role, index in NODES:
-        network.add(name, role, index)
-        network.start(name)
-    network.wait_serving(list(network.nodes))
-    network.create_job()
+    network = five_node_network(tmp_path_factory.mktemp("reorg"), digits_spec(steps_per_claim=20), TERMS)
     yield network
     network.stop_all()
-
-
-def db_rows(net: Network, node: str, sql: str, params=()) -> list[dict]:
-    conn = sqlite3.connect(net.data_dir(node) / "node.db")
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def claims_of_round(net: Network, round_: int) -> list:
@@ -126,7 +106,7 @@ def test_every_claim_is_settled_exactly_once_and_nodes_agree_with_the_chain(net)
     assert all(f["args"]["status"] == 2 for f in finalized), "honest claims are accepted after the rewinds"
 
     chain_claims = {e["args"]["claimId"]: "0x" + e["args"]["result"].hex() for e in submitted}
-    for name, _, _ in NODES:
+    for name, _, _ in FIVE_NODES:
         cursor = int(db_rows(net, name, "select value from meta where key = 'last_block'")[0]["value"])
         local = {r["claim_id"]: r["result"] for r in db_rows(net, name, "select claim_id, result from claims")}
         expected = {e["args"]["claimId"]: chain_claims[e["args"]["claimId"]] for e in submitted

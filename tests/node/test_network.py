@@ -7,19 +7,17 @@ scope), because standing one up costs most of the time.
 from __future__ import annotations
 
 import signal
-import sqlite3
 import time
 
 import pytest
 
-from node.api.server import free_port
 from node.fetch import HttpFetcher
 from node.jobs import JobTerms
 from prover.aggregate import mean_checkpoints
 from prover.checkpoint import checkpoint_from_bytes, checkpoint_id
 from prover.presets import digits_spec
 
-from node_network import Network
+from node_network import db_rows, five_node_network
 from waiting import wait_for
 
 ACCEPTED = 2
@@ -30,26 +28,9 @@ TERMS = JobTerms(quorum=2, max_votes=2, submit_window=60, verify_window=160)
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
-    network = Network(home=tmp_path_factory.mktemp("network"), port=free_port())
-    network.start_chain()
-    network.deploy_and_create_job(digits_spec(steps_per_claim=20), TERMS)
-    for name, role, index in (("worker-1", "worker", 1), ("worker-2", "worker", 2), ("verifier-1", "verifier", 3),
-                              ("verifier-2", "verifier", 4), ("aggregator", "aggregator", 5)):
-        network.add(name, role, index)
-        network.start(name)
-    network.wait_serving(list(network.nodes))
-    network.create_job()
+    network = five_node_network(tmp_path_factory.mktemp("network"), digits_spec(steps_per_claim=20), TERMS)
     yield network
     network.stop_all()
-
-
-def db_rows(net: Network, node: str, sql: str, params=()) -> list[dict]:
-    conn = sqlite3.connect(net.data_dir(node) / "node.db")
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 

@@ -79,6 +79,13 @@ def follower_for(chain: Chain, path) -> EventFollower:
     return follower
 
 
+def resending_outbox(follower: EventFollower, chain: Chain, account) -> Outbox:
+    """An outbox wired to the follower as a node wires it (node/roles/runtime.py): a rollback resends."""
+    outbox = Outbox(follower.state, chain.ledger, account)
+    follower.rollback_listeners.append(lambda r: (outbox.mark_lost_after(r.ancestor), outbox.recover()))
+    return outbox
+
+
 def table_dump(db_path) -> dict:
     conn = sqlite3.connect(db_path)
     try:
@@ -128,8 +135,7 @@ def test_a_chain_shorter_than_the_cursor_is_a_reorg_too(chain, tmp_path):
 def test_a_lost_transaction_goes_out_again_with_the_same_signed_bytes(chain, tmp_path):
     follower = follower_for(chain, tmp_path / "node.db")
     worker = dev_account(1)
-    outbox = Outbox(follower.state, chain.ledger, worker)
-    follower.rollback_listeners.append(lambda r: (outbox.mark_lost_after(r.ancestor), outbox.recover()))
+    outbox = resending_outbox(follower, chain, worker)
     snap = chain.snapshot()
     before = outbox.submit("claim:1:0", "submitClaim", *chain.claim_args(b"a"))
     assert before["status"] == MINED
@@ -148,8 +154,7 @@ def test_a_lost_transaction_goes_out_again_with_the_same_signed_bytes(chain, tmp
 def test_a_nonce_taken_by_another_transaction_is_re_signed_and_lands_once(chain, tmp_path):
     follower = follower_for(chain, tmp_path / "node.db")
     worker = dev_account(1)
-    outbox = Outbox(follower.state, chain.ledger, worker)
-    follower.rollback_listeners.append(lambda r: (outbox.mark_lost_after(r.ancestor), outbox.recover()))
+    outbox = resending_outbox(follower, chain, worker)
     snap = chain.snapshot()
     before = outbox.submit("claim:1:0", "submitClaim", *chain.claim_args(b"a"))
     follower.poll()
@@ -168,8 +173,7 @@ def test_a_nonce_taken_by_another_transaction_is_re_signed_and_lands_once(chain,
 def test_a_lost_transaction_whose_call_now_reverts_is_dropped_and_its_intent_freed(chain, tmp_path):
     follower = follower_for(chain, tmp_path / "node.db")
     worker = dev_account(1)
-    outbox = Outbox(follower.state, chain.ledger, worker)
-    follower.rollback_listeners.append(lambda r: (outbox.mark_lost_after(r.ancestor), outbox.recover()))
+    outbox = resending_outbox(follower, chain, worker)
     snap = chain.snapshot()
     outbox.submit("claim:1:0", "submitClaim", *chain.claim_args(b"a"))
     follower.poll()
