@@ -102,15 +102,43 @@ def child(config: str, preset: str, segments: int, path_in: str, path_out: str) 
             ends.append(end)
             losses.append(ls)
             starts.append(end)
-        torch.save({"starts": starts[:-1], "ends": ends, "losses": losses}, path_out)
+        save_run(path_out, {"starts": starts[:-1], "ends": ends}, {"losses": losses})
         return
-    starts = torch.load(path_in)["starts"]
+    starts = load_run(path_in)["starts"]
     ends, losses = [], []
     for j, start in enumerate(starts):
         end, ls = step(spec, start, h, 0, WORKER, j * k, k, device)
         ends.append({n: t.cpu() for n, t in end.items()})
         losses.append(ls)
-    torch.save({"ends": ends, "losses": losses, "capability": torch.backends.cpu.get_cpu_capability()}, path_out)
+    save_run(path_out, {"ends": ends}, {"losses": losses, "capability": torch.backends.cpu.get_cpu_capability()})
+
+
+# ---- files between parent and children: safetensors, never pickle ---------------------------------------
+
+def save_run(path: str, lists: dict[str, list[dict]], meta: dict) -> None:
+    """Lists of checkpoints as one safetensors file (`list/j/name`), other values as JSON metadata."""
+    from safetensors.torch import save_file
+
+    flat = {f"{key}/{j}/{name}": t.contiguous() for key, items in lists.items()
+            for j, tensors in enumerate(items) for name, t in tensors.items()}
+    save_file(flat, path, metadata={"meta": json.dumps(meta), "lists": json.dumps(list(lists))})
+
+
+def load_run(path: str) -> dict:
+    from safetensors import safe_open
+
+    with safe_open(path, framework="pt") as f:
+        header = f.metadata()
+        out: dict = json.loads(header["meta"])
+        for key in json.loads(header["lists"]):
+            out[key] = []
+        for name in f.keys():
+            key, j, tensor = name.split("/", 2)
+            items = out[key]
+            while len(items) <= int(j):
+                items.append({})
+            items[int(j)][tensor] = f.get_tensor(name)
+    return out
 
 
 # ---- parent: compare ---------------------------------------------------------------------------------
@@ -152,9 +180,9 @@ def fmt(s: dict) -> str:
 def calibrate(preset: str, segments: int, tmp: str) -> dict:
     import torch
 
-    ref_path = os.path.join(tmp, f"{preset}-reference.pt")
+    ref_path = os.path.join(tmp, f"{preset}-reference.safetensors")
     run_child("reference", preset, segments, "-", ref_path)
-    reference = torch.load(ref_path)
+    reference = load_run(ref_path)
     spec = preset_spec(preset, segments)
     print(f"\n## {preset}: {segments} segments of k={spec.checkpoint_every} steps, verifier = reference "
           f"(native {torch.backends.cpu.get_cpu_capability()}, MKL_CBWR=AUTO,STRICT, 1 thread)", flush=True)
@@ -165,9 +193,9 @@ def calibrate(preset: str, segments: int, tmp: str) -> dict:
         if device == "cuda" and not torch.cuda.is_available():
             print(f"- {config}: skipped, no CUDA device on this machine", flush=True)
             continue
-        out = os.path.join(tmp, f"{preset}-{config}.pt".replace(" ", "_").replace("=", "-").replace(",", "-"))
+        out = os.path.join(tmp, f"{preset}-{config}.safetensors".replace(" ", "_").replace("=", "-").replace(",", "-"))
         run_child(config, preset, segments, ref_path, out)
-        groups, loss_d, cosines = compare(reference, torch.load(out))
+        groups, loss_d, cosines = compare(reference, load_run(out))
         ratio = groups.pop("update_ratio")
         worst = max([max(v) for v in groups.values()] + [max(loss_d)])
         honest_max = max(honest_max, worst)
