@@ -28,6 +28,10 @@ SIGNED, SENT, MINED, FAILED = "signed", "sent", "mined", "failed"
 LOST = "lost"  # was mined in a block the chain no longer holds, or its nonce went to another transaction
 DROPPED = "dropped"  # lost, and its call reverts in the chain's new history: the role re-decides the intent
 UNFINISHED = (SIGNED, SENT, LOST)
+# How long one settle waits for a receipt before it returns the row still `sent`. Short, because the role loop
+# calls it: a node waiting here neither follows the chain (a reorg would go unseen) nor serves its round. The
+# next tick re-broadcasts the same bytes and waits again.
+SETTLE_WAIT_S = 5.0
 
 
 class Outbox:
@@ -160,12 +164,12 @@ class Outbox:
                 return self._mark(row, FAILED, str(exc))
         return self._mark(row, SENT) if row["status"] == SIGNED else row
 
-    def _settle(self, row: dict, attempts: int = 3) -> dict:
+    def _settle(self, row: dict, attempts: int = 2) -> dict:
         if row["status"] != SENT:
             return row
         for attempt in range(attempts):
             try:
-                receipt = self.ledger.wait(self._signed(row), timeout_s=30)
+                receipt = self.ledger.wait(self._signed(row), timeout_s=SETTLE_WAIT_S)
                 return self._mark_mined(row, receipt)
             except ContractRevert as exc:
                 return self._mark(row, FAILED, str(exc))

@@ -68,7 +68,8 @@ def test_network_recovers_when_the_chain_goes_back_after_a_head_advanced(net):
 
     net.wait_round(3, timeout_s=300)
     for name in ahead:  # every node that had processed blocks the chain lost rolled back
-        assert db_rows(net, name, "select * from work_log where event = 'reorg'"), f"{name} saw no reorg"
+        wait_for(lambda: db_rows(net, name, "select * from work_log where event = 'reorg'"), 60,
+                 f"{name} to roll back")
 
 
 def test_network_recovers_when_the_chain_goes_back_after_claims_landed(net):
