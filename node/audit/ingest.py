@@ -78,7 +78,8 @@ def ingest(db: sqlite_utils.Database, ledger: Ledger, deployment_block: int, rpc
     saved = cursor(db)
     start_hint = "nothing was saved yet; run the audit again"
     latest = read("asking for the latest block", lambda: w3.eth.block_number, start_hint)
-    target = latest if to_block is None else to_block
+    # One block behind the head by default: the newest block's logs may not be served yet (node/roles/runtime.py).
+    target = max(latest - 1, 0) if to_block is None else to_block
     if target > latest:
         raise ValueError(f"--to-block {target} is beyond the chain's latest block {latest}")
     first = deployment_block

@@ -29,7 +29,8 @@ def run(
     host: Annotated[str, typer.Option(help="address the HTTP server binds")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="HTTP port (0: any free port)")] = 0,
     public_url: Annotated[Optional[str], typer.Option(help="URL other nodes use to reach this one's artifacts")] = None,
-    confirmations: Annotated[int, typer.Option(help="blocks to wait before acting on an event")] = 0,
+    confirmations: Annotated[int, typer.Option(help="blocks to wait before acting on an event (0 reads the newest "
+                                               "block, whose logs a node may not have indexed yet)")] = 1,
     poll_interval: Annotated[float, typer.Option(help="seconds between chain polls")] = 0.3,
     keep_every: Annotated[int, typer.Option(help="worker: store every m-th checkpoint, regenerate the rest")] = 2,
     auto_stake: Annotated[Optional[str], typer.Option(help="stake this many ETH at start if below the job's minimum")] = None,

@@ -43,7 +43,9 @@ class NodeOptions:
     host: str = "127.0.0.1"
     port: int = 0
     public_url: str | None = None  # what claims advertise; defaults to http://host:port
-    confirmations: int = 0
+    # One block behind the head: a JSON-RPC node can report a block's number before eth_getLogs returns its logs
+    # (seen in anvil under load; geth and erigon have had the same race), and a page read then would skip them.
+    confirmations: int = 1
     poll_interval_s: float = 0.3
     keep_every: int = 2  # the worker stores every m-th checkpoint and regenerates the rest on request
     auto_stake_wei: int = 0  # stake this much at start if the active stake is below the job's minimum

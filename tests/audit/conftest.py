@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,10 @@ def network(tmp_path_factory):
         net.wait_serving(list(net.nodes))
         net.create_job()
         net.wait_round(ROUNDS, timeout_s=240)
+        # The audit reads up to one block behind the head (node/audit/ingest.py): let the last advance settle.
+        reached = net.ledger.w3.eth.block_number
+        while net.ledger.w3.eth.block_number < reached + 2:
+            time.sleep(0.1)
         _running.append(net)
         yield net
     finally:
