@@ -139,11 +139,26 @@ class Outbox:
     def _drop(self, row: dict, reason: ContractRevert) -> None:
         """Move the row aside (kept for the record) so the intent's key is free for the role to decide again."""
         self.dropped += 1
+        self._move_aside(row, DROPPED, str(reason))
+        self.state.log("outbox-dropped", key=row["key"], tx=row["tx_hash"], reason=reason.name)
+
+    def _fail(self, row: dict, error: str) -> dict:
+        """A transaction the chain refused or reverted: kept aside, its intent free to be decided again.
+
+        The state it was signed against has changed (a vote under a seed a reorg replaced, a finalization another
+        node won): the role looks again on its next tick, and signing again always simulates first, so a call
+        that would still revert is refused before it costs gas."""
+        moved = self._move_aside(row, FAILED, error)
+        self.state.log("outbox-failed", key=row["key"], tx=row["tx_hash"], error=error[:300])
+        return moved
+
+    def _move_aside(self, row: dict, status: str, error: str) -> dict:
+        moved = {**row, "key": f"{row['key']}#{status}:{row['tx_hash'][:18]}", "status": status, "error": error,
+                 "updated_at": time.time()}
         with self.state.db.conn:
             self.state.db["outbox"].delete(row["key"])
-            self.state.upsert("outbox", {**row, "key": f"{row['key']}#dropped:{row['tx_hash'][:18]}",
-                                         "status": DROPPED, "error": str(reason), "updated_at": time.time()})
-        self.state.log("outbox-dropped", key=row["key"], tx=row["tx_hash"], reason=reason.name)
+            self.state.upsert("outbox", moved)
+        return moved
 
     # -- sending -------------------------------------------------------------------------------------------
     def _signed(self, row: dict) -> SignedTx:
@@ -155,13 +170,13 @@ class Outbox:
             try:
                 self.ledger.broadcast(self._signed(row))
             except ContractRevert as exc:
-                return self._mark(row, FAILED, str(exc))
+                return self._fail(row, str(exc))
             except ChainError as exc:
                 if "nonce too low" in str(exc).lower():
                     # Its nonce went to another transaction (a reorg not yet seen, or the same key used
                     # elsewhere): recover() re-signs it with the next nonce.
                     return self._mark(row, LOST, str(exc))
-                return self._mark(row, FAILED, str(exc))
+                return self._fail(row, str(exc))
         return self._mark(row, SENT) if row["status"] == SIGNED else row
 
     def _settle(self, row: dict, attempts: int = 2) -> dict:
@@ -172,7 +187,7 @@ class Outbox:
                 receipt = self.ledger.wait(self._signed(row), timeout_s=SETTLE_WAIT_S)
                 return self._mark_mined(row, receipt)
             except ContractRevert as exc:
-                return self._mark(row, FAILED, str(exc))
+                return self._fail(row, str(exc))
             except ChainError:
                 # Not mined yet: a restarted chain may have dropped its mempool, so send the same bytes again.
                 if attempt + 1 < attempts:
@@ -183,7 +198,7 @@ class Outbox:
 
     def _mark_mined(self, row: dict, receipt: dict) -> dict:
         if receipt["status"] != 1:
-            return self._mark(row, FAILED, f"reverted in block {receipt['blockNumber']}")
+            return self._fail(row, f"reverted in block {receipt['blockNumber']}")
         return self._mark(row, MINED, block=receipt["blockNumber"],
                           block_hash="0x" + bytes(receipt["blockHash"]).hex())
 

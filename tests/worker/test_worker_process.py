@@ -45,7 +45,9 @@ class WorkerProcess:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "node.cli", "node", "run", "--role", "worker", "--job", str(job_id),
                  "--home", str(home), "--dev-account", str(dev_index), "--port", str(self.port), "--data-dir",
-                 str(self.data_dir), "--poll-interval", "0.2", "--auto-stake", "1", *flags],
+                 str(self.data_dir), "--poll-interval", "0.2", "--auto-stake", "1",
+                 # The module's anvil mines only on transactions: nothing would ever follow the last block.
+                 "--confirmations", "0", *flags],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
