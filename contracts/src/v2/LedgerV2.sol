@@ -302,7 +302,7 @@ contract LedgerV2 is ILedgerV2, LedgerV2Storage, EIP712, ReentrancyGuardTransien
             revert VotingClosed(claimId, seedBlock, closes, block.number);
         }
         if (c.disputeId != 0) {
-            uint256 seal = _jurySeedBlock(_disputes[c.disputeId]);
+            uint256 seal = _sealBlock(_disputes[c.disputeId]);
             if (block.number > seal) revert DisputeSealed(c.disputeId, seal, block.number);
         }
         seats = _committee(claimId, c, _recordSeed(seedBlock));

@@ -108,7 +108,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
         } else {
             Dispute storage d = _disputes[disputeId];
             if (d.status != ILedgerV2.DisputeStatus.Open) revert ILedgerV2.DisputeNotOpen(disputeId, d.status);
-            uint256 seal = _jurySeedBlock(d);
+            uint256 seal = _sealBlock(d);
             if (block.number > seal) revert ILedgerV2.DisputeSealed(disputeId, seal, block.number);
         }
         x.disputeId = disputeId;

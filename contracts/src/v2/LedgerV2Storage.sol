@@ -377,6 +377,12 @@ abstract contract LedgerV2Storage {
         }
     }
 
+    /// @dev The block after which a dispute takes no more approvals, challengers or segments: its first jury's seed
+    ///      block (a redraw does not reopen it).
+    function _sealBlock(Dispute storage d) internal view returns (uint256) {
+        return uint256(d.openBlock) + _SEED_DELAY;
+    }
+
     function _jurySeedBlock(Dispute storage d) internal view returns (uint256) {
         return uint256(d.attemptStart) + _SEED_DELAY;
     }

@@ -152,6 +152,26 @@ contract LedgerV2DisputesTest is V2Fixture {
         _assertSolvent();
     }
 
+    /// A redraw does not reopen the dispute to new approvals or challengers.
+    function test_redraw_keeps_the_seal() public {
+        ILedgerV2.JobParams memory p = _params();
+        p.verifyWindow = 100;
+        p.challengeWindow = 100;
+        uint256 job2 = _createJob(p, 10 ether);
+        vm.prank(worker2);
+        uint256 c = ledger.submitClaim(job2, 0, GENESIS, RESULT, ROOT, 100, URI);
+        _rollToVoting(c);
+        address[] memory mm = _members(c);
+        uint256 d = _challenge(mm[0], c, 1, address(0), 0);
+        uint256 seal = ledger.getDispute(d).jurySeedBlock;
+        _jury(d, 1, 0, 0, 0);
+        ledger.resolveDispute(d);
+        assertEq(ledger.getDispute(d).attempt, 1, "redrawn");
+        vm.prank(mm[1]);
+        vm.expectRevert(abi.encodeWithSelector(ILedgerV2.DisputeSealed.selector, d, seal, block.number));
+        ledger.approve(c);
+    }
+
     function test_later_challenges_add_segments_until_seal() public {
         uint256 d = _challenge(m[0], id, 1, address(0), 0);
         uint256 d2 = _challenge(m[1], id, 5, address(0), 0);
