@@ -115,8 +115,13 @@ contract LedgerV2DisputesTest is V2Fixture {
         assertEq(ledger.creditOf(js[1]), share, "majority juror share");
         assertEq(ledger.creditOf(worker), share, "worker share");
         assertTrue(ledger.getClaim(id).status == ILedgerV2.ClaimStatus.Pending, "still pending");
+        // the claim's one dispute is closed: no new challenge, and no late approval
+        assertTrue(block.number <= ledger.getClaim(id).challengeDeadline, "still inside the challenge window");
         vm.prank(m[2]);
-        vm.expectRevert(); // the dispute was sealed long ago / the window may be over
+        vm.expectRevert(abi.encodeWithSelector(ILedgerV2.DisputeNotOpen.selector, d, ILedgerV2.DisputeStatus.Resolved));
+        ledger.challenge(id, new uint256[](1), new address[](1), new uint256[](1));
+        vm.prank(m[2]);
+        vm.expectRevert();
         ledger.approve(id);
         _rollPastChallenge(id);
         ledger.finalizeClaim(id);
