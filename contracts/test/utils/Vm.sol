@@ -35,6 +35,10 @@ interface Vm {
     function parseJsonAddress(string calldata json, string calldata key) external pure returns (address);
     function parseJsonString(string calldata json, string calldata key) external pure returns (string memory);
     function toString(uint256 value) external pure returns (string memory);
+    function parseJsonUintArray(string calldata json, string calldata key) external pure returns (uint256[] memory);
+    function parseJsonAddressArray(string calldata json, string calldata key) external pure returns (address[] memory);
+    function keyExistsJson(string calldata json, string calldata key) external view returns (bool);
+    function getBlockNumber() external view returns (uint256);
 }
 
 /// @notice Cheatcode handle and small assertion helpers shared by the test contracts.
