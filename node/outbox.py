@@ -124,7 +124,7 @@ class Outbox:
             next_nonce += 1
             row = self._broadcast({**row, "status": SIGNED})
             sent.append(row)
-        return [self._settle(row) for row in sent]
+        return self._settle_all(sent)
 
     def _resign(self, row: dict, nonce: int) -> dict:
         signed = self.ledger.resign(self.account, self._signed(row), nonce)
@@ -179,22 +179,36 @@ class Outbox:
                 return self._fail(row, str(exc))
         return self._mark(row, SENT) if row["status"] == SIGNED else row
 
-    def _settle(self, row: dict, attempts: int = 2) -> dict:
-        if row["status"] != SENT:
-            return row
-        for attempt in range(attempts):
-            try:
-                receipt = self.ledger.wait(self._signed(row), timeout_s=SETTLE_WAIT_S)
-                return self._mark_mined(row, receipt)
-            except ContractRevert as exc:
-                return self._fail(row, str(exc))
-            except ChainError:
-                # Not mined yet: a restarted chain may have dropped its mempool, so send the same bytes again.
-                if attempt + 1 < attempts:
-                    row = self._broadcast(row)
-                    if row["status"] != SENT:
-                        return row
-        return row
+    def _settle(self, row: dict) -> dict:
+        return self._settle_all([row])[0]
+
+    def _settle_all(self, rows: list[dict]) -> list[dict]:
+        """Wait, SETTLE_WAIT_S in all (not per row: recovery may hold many), for the sent rows' receipts.
+
+        Half-way, rows still unmined are broadcast again (a restarted chain may have dropped its pool); rows
+        still unmined at the end are returned `sent` for the next tick."""
+        rows = list(rows)
+        deadline = time.monotonic() + SETTLE_WAIT_S
+        rebroadcast_at = time.monotonic() + SETTLE_WAIT_S / 2
+        while True:
+            for i, row in enumerate(rows):
+                if row["status"] == SENT and self.ledger.receipt(row["tx_hash"]) is not None:
+                    rows[i] = self._settled(row)
+            waiting = [i for i, row in enumerate(rows) if row["status"] == SENT]
+            if not waiting or time.monotonic() >= deadline:
+                return rows
+            if rebroadcast_at is not None and time.monotonic() >= rebroadcast_at:
+                rebroadcast_at = None
+                for i in waiting:
+                    rows[i] = self._broadcast(rows[i])
+            time.sleep(0.1)
+
+    def _settled(self, row: dict) -> dict:
+        """A sent row whose receipt exists: mined, or failed with the revert decoded."""
+        try:
+            return self._mark_mined(row, self.ledger.wait(self._signed(row), timeout_s=SETTLE_WAIT_S))
+        except ContractRevert as exc:
+            return self._fail(row, str(exc))
 
     def _mark_mined(self, row: dict, receipt: dict) -> dict:
         if receipt["status"] != 1:

@@ -17,6 +17,7 @@ import pytest
 from node.chain.client import connect, deploy_ledger
 from node.chain.devaccounts import dev_account
 from node.config import Deployment, deployment_path
+from node.chain.enums import ClaimStatus
 from node.jobs import JobTerms
 from prover.presets import digits_spec
 
@@ -26,6 +27,7 @@ from waiting import wait_for
 # Short windows: no node restarts here, only the chain. 40 blocks of 0.25 s.
 TERMS = JobTerms(quorum=2, max_votes=2, submit_window=40, verify_window=60)
 PENDING_PROPOSAL = 8  # getJob's field: the round's pending head proposal (0: none)
+ACCEPTED, REJECTED = ClaimStatus.ACCEPTED, ClaimStatus.REJECTED
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +106,12 @@ def test_every_claim_is_settled_exactly_once_and_nodes_agree_with_the_chain(net)
     for e in submitted:
         if e["args"]["round"] < current:
             assert e["args"]["claimId"] in settled, f"claim {e['args']['claimId']} never settled"
-    assert all(f["args"]["status"] == 2 for f in finalized), "honest claims are accepted after the rewinds"
+    statuses = {f["args"]["claimId"]: f["args"]["status"] for f in finalized}
+    assert REJECTED not in statuses.values(), "no honest claim is rejected, rewinds or not"
+    # A claim whose votes were lost may expire if its window closes while nodes recover (its verifiers replay
+    # again under the new seed); once the network has caught up, every claim is accepted again.
+    last_round = [e["args"]["claimId"] for e in submitted if e["args"]["round"] == current - 1]
+    assert last_round and all(statuses.get(c) == ACCEPTED for c in last_round), statuses
 
     chain_claims = {e["args"]["claimId"]: "0x" + e["args"]["result"].hex() for e in submitted}
     for name, _, _ in FIVE_NODES:
