@@ -60,7 +60,9 @@ def finalize_all(ledger: Ledger, account: LocalAccount, from_block: int, job_id:
                 try:
                     ledger.send(account, "finalizeClaim", claim_id)
                     result.by_us += 1
-                except ContractRevert as exc:
-                    if exc.name != "ClaimNotPending":  # a node finalized it first: fine
+                except ContractRevert:
+                    # A node finalized it first: refused as ClaimNotPending, or mined after the node's in the
+                    # same block (RevertedInBlock). Either way the next look at the chain says whether it is done.
+                    if ledger.call("getClaim", claim_id)[9] == ClaimStatus.PENDING:
                         raise
         time.sleep(poll_s)
