@@ -1,6 +1,7 @@
 """Run the API with uvicorn in a background thread, beside the role's loop in the main thread."""
 from __future__ import annotations
 
+import random
 import socket
 import threading
 import time
@@ -42,7 +43,8 @@ class BackgroundServer:
         deadline = time.monotonic() + timeout_s
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError(f"HTTP server on {self.url} did not start")
+                why = "its thread exited: is the port taken?" if not self.thread.is_alive() else f"{timeout_s}s passed"
+                raise RuntimeError(f"HTTP server on {self.url} did not start ({why})")
             time.sleep(0.02)
         return self
 
@@ -51,7 +53,25 @@ class BackgroundServer:
         self.thread.join(timeout=5)
 
 
+# Ports handed out below the kernel's ephemeral range (Linux: 32768-60999). A port the OS picks with bind(0)
+# comes from that range, and so does the local port of every outgoing connection: between free_port() returning
+# and the server binding it, any HTTP or RPC client on the machine can take it, and the server dies with
+# "address in use" (seen in CI). Below the range only another listener can collide, and that bind fails here.
+LISTEN_PORTS = range(20000, 32768)
+_handed_out: set[int] = set()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    """A port nothing listens on now, outside the ephemeral range, never handed out before by this process."""
+    for _ in range(200):
+        port = random.choice(LISTEN_PORTS)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port in {LISTEN_PORTS.start}-{LISTEN_PORTS.stop - 1} on {host}")
