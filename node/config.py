@@ -30,6 +30,9 @@ class Deployment:
     address: str
     block: int  # deployment block: event scans start here
     rpc_url: str
+    # 1: GradchainLedger (contracts/src/*.sol); 2: LedgerV2 (contracts/src/v2/, PROTOCOL.md v2). Files written
+    # before v2 existed have no field and are v1.
+    ledger_version: int = 1
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,11 +49,15 @@ class Deployment:
             )
         try:
             data = json.loads(path.read_text())
-            return cls(chain_id=int(data["chain_id"]), address=str(data["address"]), block=int(data["block"]),
-                       rpc_url=str(data["rpc_url"]))
+            deployment = cls(chain_id=int(data["chain_id"]), address=str(data["address"]), block=int(data["block"]),
+                       rpc_url=str(data["rpc_url"]), ledger_version=int(data.get("ledger_version", 1)))
+            if deployment.ledger_version not in (1, 2):
+                raise ValueError(f"ledger_version {deployment.ledger_version} is not 1 or 2")
+            return deployment
         except (ValueError, KeyError, TypeError) as exc:
             raise DeploymentMissing(
                 f"deployment file {path} is malformed ({exc}); expected chain_id, address, block, rpc_url"
+                " (and optionally ledger_version 1 or 2)"
             ) from exc
 
 

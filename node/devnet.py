@@ -17,6 +17,7 @@ from .chain.errors import ChainError
 from .config import Deployment, deployment_path
 
 DEFAULT_UNBONDING_DELAY_BLOCKS = 20
+DEFAULT_SEAT_STAKE_WEI = 10**18 // 2  # v2: a verifier stake of at least this holds a seat (committees, juries)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,8 @@ def _port_in_use(port: int) -> bool:
 
 
 def up(home: Path, port: int = 8545, block_time: float | None = 0.5,
-       unbonding_delay_blocks: int = DEFAULT_UNBONDING_DELAY_BLOCKS) -> Deployment:
+       unbonding_delay_blocks: int = DEFAULT_UNBONDING_DELAY_BLOCKS, ledger_version: int = 1,
+       seat_stake_wei: int = DEFAULT_SEAT_STAKE_WEI) -> Deployment:
     """Start anvil (resuming its state file if there is one) and deploy the ledger unless already deployed."""
     paths = DevnetPaths(home)
     paths.dir.mkdir(parents=True, exist_ok=True)
@@ -98,14 +100,22 @@ def up(home: Path, port: int = 8545, block_time: float | None = 0.5,
         w3 = connect(url)
         existing = _existing_deployment(home, w3)
         if existing is not None:
+            if existing.ledger_version != ledger_version:
+                raise ChainError(f"the devnet in {home} holds a v{existing.ledger_version} ledger, not v{ledger_version}: "
+                                 f"pass --ledger-version {existing.ledger_version}, or use another --home")
             return existing
-        ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks)
+        if ledger_version == 2:
+            from .chain.v2.deploy import deploy_ledger_v2
+
+            ledger, receipt = deploy_ledger_v2(w3, dev_account(0), unbonding_delay_blocks, seat_stake_wei)
+        else:
+            ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks)
     except BaseException:
         chain.stop()  # a devnet that could not deploy must not linger in the background
         paths.pid.unlink(missing_ok=True)
         raise
     deployment = Deployment(chain_id=w3.eth.chain_id, address=ledger.address, block=receipt["blockNumber"],
-                            rpc_url=url)
+                            rpc_url=url, ledger_version=ledger_version)
     deployment.save(deployment_path(home))
     return deployment
 

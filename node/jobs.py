@@ -89,11 +89,17 @@ def create_job(ledger: Ledger, owner: LocalAccount, spec, terms: JobTerms, escro
 
     Terms the contract cannot hold or would refuse raise ValueError before anything is sent (job_limits.py).
     """
-    from .job_limits import check_job_terms
+    from .chain.v2.terms import JobTermsV2
 
-    check_job_terms(ledger, terms, spec.steps_per_claim, escrow_wei)
     head = genesis_head(spec)
-    receipt = ledger.send(owner, "createJob", terms.params(spec.spec_hash(), head), value=escrow_wei)
+    if isinstance(terms, JobTermsV2):  # LedgerV2 checks its params itself, with named errors (InvalidJobParam)
+        params = terms.params(spec.spec_hash(), head, spec.checkpoint_every).as_tuple()
+    else:
+        from .job_limits import check_job_terms
+
+        check_job_terms(ledger, terms, spec.steps_per_claim, escrow_wei)
+        params = terms.params(spec.spec_hash(), head)
+    receipt = ledger.send(owner, "createJob", params, value=escrow_wei)
     (created,) = [e for e in ledger.events(receipt["blockNumber"], receipt["blockNumber"], names=["JobCreated"])
                   if e["transactionHash"] == receipt["transactionHash"]]
     job_id = created["args"]["jobId"]
@@ -108,8 +114,10 @@ def load_spec_for_job(ledger: Ledger, job_id: int, spec_file: Path):
     from prover.spec import JobSpec
 
     spec = JobSpec.from_json(spec_file.read_bytes())
-    job = ledger.call("getJob", job_id)
-    on_chain_hash = job[1][0]
+    if hasattr(ledger, "job_params"):  # v2
+        on_chain_hash = ledger.job_params(job_id).spec_hash
+    else:
+        on_chain_hash = ledger.call("getJob", job_id)[1][0]
     if spec.spec_hash() != on_chain_hash:
         raise ValueError(f"spec file {spec_file} hashes to 0x{spec.spec_hash().hex()}, but job {job_id} pinned "
                          f"0x{on_chain_hash.hex()}: wrong --spec for this job")

@@ -32,7 +32,10 @@ class Anvil:
     url: str | None = field(default=None, init=False)
 
     def start(self, timeout_s: float = 30.0) -> str:
-        args = [str(foundry_binary("anvil")), "--port", str(self.port), "--host", "127.0.0.1"]
+        from .devaccounts import ANVIL_ACCOUNT_COUNT
+
+        args = [str(foundry_binary("anvil")), "--port", str(self.port), "--host", "127.0.0.1",
+                "--accounts", str(ANVIL_ACCOUNT_COUNT)]
         if self.block_time is not None:
             args += ["--block-time", str(self.block_time)]
         if self.state_path is not None:

@@ -42,4 +42,13 @@ def open_ledger(home: Path, rpc_url: str | None = None, deployment_file: Path | 
             f"no contract at {deployment.address} on chain {chain_id}: the devnet was restarted without its "
             "state, or the deployment file is stale"
         )
-    return LedgerSession(ledger=Ledger(w3, deployment.address), deployment=deployment)
+    return LedgerSession(ledger=ledger_client(w3, deployment), deployment=deployment)
+
+
+def ledger_client(w3, deployment: Deployment) -> Ledger:
+    """The client of the deployment's ledger version: Ledger (v1) or LedgerV2 (typed views of v2)."""
+    if deployment.ledger_version == 2:
+        from node.chain.v2.views import LedgerV2
+
+        return LedgerV2(w3, deployment.address)
+    return Ledger(w3, deployment.address)
