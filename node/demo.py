@@ -58,10 +58,11 @@ def plan_nodes(home: Path) -> list[NodeProcess]:
     return nodes
 
 
-def start_node(node: NodeProcess, home: Path, job_id: int) -> None:
+def start_node(node: NodeProcess, home: Path, job_id: int, extra_args: tuple[str, ...] = ()) -> None:
     args = [sys.executable, "-m", "node.cli", "node", "run", "--role", node.role, "--job", str(job_id),
             "--home", str(home), "--dev-account", str(node.dev_index), "--port", str(node.port),
-            "--data-dir", str(home / "nodes" / node.name), "--poll-interval", "0.25", "--auto-stake", "1", "--yes"]
+            "--data-dir", str(home / "nodes" / node.name), "--poll-interval", "0.25", "--auto-stake", "1", "--yes",
+            *extra_args]
     if node.name == "cheater":
         args += ["--cheat", "skip-training"]
     node.log.parent.mkdir(parents=True, exist_ok=True)

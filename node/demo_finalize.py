@@ -66,3 +66,47 @@ def finalize_all(ledger: Ledger, account: LocalAccount, from_block: int, job_id:
                     if ledger.call("getClaim", claim_id)[9] == ClaimStatus.PENDING:
                         raise
         time.sleep(poll_s)
+
+
+def finalize_all_v2(ledger, account: LocalAccount, from_block: int, job_id: int, timeout_s: float,
+                    poll_s: float = 0.5) -> Finalization:
+    """finalize_all on LedgerV2: due claims are finalized, and disputes past their reveal window resolved, by us
+    when no node did it (anyone may call both)."""
+    from .chain.v2 import rules
+    from .chain.v2.views import ClaimStatus as V2Status, DisputeStatus
+
+    params = ledger.job_params(job_id)
+    result = Finalization()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        pending, result.submitted = _unfinalized(ledger, from_block, job_id)
+        result.pending = pending
+        if not pending or time.monotonic() > deadline:
+            return result
+        block = ledger.w3.eth.block_number
+        for claim_id in pending:
+            c = ledger.claim(claim_id)
+            if c.status != V2Status.PENDING:
+                continue
+            dispute = ledger.dispute(c.dispute_id) if c.dispute_id else None
+            if dispute is not None and dispute.status == DisputeStatus.OPEN:
+                if rules.resolve_allowed(block, dispute.jury_seed_block, params.commit_window, params.reveal_window):
+                    _send_unless_raced(ledger, account, "resolveDispute", c.dispute_id,
+                                       done=lambda: ledger.dispute(c.dispute_id).status != DisputeStatus.OPEN)
+                continue
+            if rules.finalize_allowed(block, c.seed_block, params.verify_window, params.challenge_window):
+                if _send_unless_raced(ledger, account, "finalizeClaim", claim_id,
+                                      done=lambda: ledger.claim(claim_id).status != V2Status.PENDING):
+                    result.by_us += 1
+        time.sleep(poll_s)
+
+
+def _send_unless_raced(ledger, account: LocalAccount, function: str, subject: int, done) -> bool:
+    """Send; a revert because a node did it first (in this block or before) is not an error."""
+    try:
+        ledger.send(account, function, subject)
+        return True
+    except ContractRevert:
+        if not done():
+            raise
+        return False

@@ -41,20 +41,15 @@ class Report:
     accounts: list[AccountRow] = field(default_factory=list)
 
 
-def build_report(ledger: Ledger, from_block: int, job_id: int, spec, head_server: str,
-                 names: dict[str, str], rounds: int) -> Report:
+def metrics_of_heads(spec, heads: dict[int, bytes], outcomes: dict[int, list[int]], head_server: str,
+                     rounds: int) -> tuple[dict, list[RoundRow]]:
+    """Genesis metrics and one row per round: each round's outcome and the held-out metrics of the head it produced,
+    fetched from `head_server` and re-hashed (never trusted)."""
     from prover.bounds import max_checkpoint_bytes
     from prover.checkpoint import checkpoint_from_bytes
     from prover.evaluate import evaluate
     from prover.state import genesis
 
-    events = ledger.events(from_block)
-    heads = {e["args"]["round"]: e["args"]["head"] for e in events
-             if e["event"] == "RoundStarted" and e["args"]["jobId"] == job_id}
-    outcomes: dict[int, list[int]] = defaultdict(list)
-    for e in events:
-        if e["event"] == "ClaimFinalized" and e["args"]["jobId"] == job_id:
-            outcomes[e["args"]["round"]].append(e["args"]["status"])
     base = evaluate(spec, genesis(spec))
     rows = []
     with HttpFetcher(head_server) as fetcher:
@@ -68,6 +63,19 @@ def build_report(ledger: Ledger, from_block: int, job_id: int, spec, head_server
                 metrics = evaluate(spec, tensors)
                 row.loss, row.accuracy = metrics["loss"], metrics["accuracy"]
             rows.append(row)
+    return base, rows
+
+
+def build_report(ledger: Ledger, from_block: int, job_id: int, spec, head_server: str,
+                 names: dict[str, str], rounds: int) -> Report:
+    events = ledger.events(from_block)
+    heads = {e["args"]["round"]: e["args"]["head"] for e in events
+             if e["event"] == "RoundStarted" and e["args"]["jobId"] == job_id}
+    outcomes: dict[int, list[int]] = defaultdict(list)
+    for e in events:
+        if e["event"] == "ClaimFinalized" and e["args"]["jobId"] == job_id:
+            outcomes[e["args"]["round"]].append(e["args"]["status"])
+    base, rows = metrics_of_heads(spec, heads, outcomes, head_server, rounds)
     accounts = {a: AccountRow(name=n, address=a) for a, n in names.items()}
     for e in events:
         args = e["args"]
@@ -89,6 +97,10 @@ def build_report(ledger: Ledger, from_block: int, job_id: int, spec, head_server
 
 
 def print_report(console, report: Report) -> None:
+    print_rounds_and_accounts(console, report)
+
+
+def print_rounds_and_accounts(console, report) -> None:
     from rich.table import Table
 
     rounds = Table(title="Rounds (held-out metrics of the head each round produced)")

@@ -56,6 +56,10 @@ class EventFollower:
             "HeadAttested": self._head_attested,
             "HeadFinalized": self._head_finalized,
         }
+        if ledger.artifact.name == "LedgerV2":
+            from .events_v2 import V2Handlers
+
+            self.handlers = V2Handlers(state).table()
 
     @property
     def cursor(self) -> int:

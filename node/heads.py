@@ -53,7 +53,13 @@ def round_mean(runtime, job_id: int, round_: int):
 
 def accepted_claims_synced(runtime, round_: int) -> bool:
     """The local claim table agrees with the chain on the round's accepted count (the follower may lag)."""
-    info = runtime.ledger.call("roundInfo", runtime.job_id, round_)
+    if runtime.v2:  # JobState.acceptedCount counts the current round: the only one a head is proposed for
+        job = runtime.job()
+        if job["round"] != round_:
+            return False
+        on_chain = job["accepted_count"]
+    else:
+        on_chain = runtime.ledger.call("roundInfo", runtime.job_id, round_)[3]
     local = runtime.state.one("select count(*) as n from claims where job_id = ? and round = ? "
                               "and status = 'Accepted'", (runtime.job_id, round_))["n"]
-    return local == info[3]
+    return local == on_chain

@@ -23,10 +23,25 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
     "rounds": ({"job_id": int, "round": int, "head": str, "start_block": int}, ("job_id", "round")),
     "claims": ({"claim_id": int, "job_id": int, "round": int, "worker": str, "base": str, "result": str,
                 "transcript_root": str, "steps": int, "artifact_uri": str, "submit_block": int, "status": str,
-                "approvals": int, "rejections": int}, "claim_id"),
+                "approvals": int, "rejections": int, "seat_count": int, "dispute_id": int}, "claim_id"),
     "votes": ({"claim_id": int, "verifier": str, "approve": int, "block": int}, ("claim_id", "verifier")),
     "proposals": ({"proposal_id": int, "job_id": int, "round": int, "new_head": str, "proposer": str,
-                   "status": str, "block": int}, "proposal_id"),
+                   "status": str, "block": int, "parent": str, "dispute_id": int}, "proposal_id"),
+    # v2 (node/events_v2.py): the seat registry, approvals, challenges, disputes and their jurors.
+    "seats": ({"seat_index": int, "account": str, "registered_at": int, "retired_at": int}, "seat_index"),
+    "approvals": ({"claim_id": int, "member": str, "seat_index": int, "position": int, "block": int},
+                  ("claim_id", "member")),
+    "challenges": ({"dispute_id": int, "claim_id": int, "challenger": str, "segments": str, "approvers": str,
+                    "draw_indices": str, "block": int}, ("dispute_id", "challenger")),
+    "disputes": ({"dispute_id": int, "kind": str, "subject_id": int, "job_id": int, "open_block": int,
+                  "seat_count": int, "status": str, "attempt": int, "attempt_start": int, "faulty_mask": str,
+                  "reveals": int}, "dispute_id"),
+    "jurors": ({"dispute_id": int, "attempt": int, "juror": str, "commitment": str, "verdicts": str,
+                "revealed": int}, ("dispute_id", "attempt", "juror")),
+    # A juror's own verdict and salt, written before its commitment is signed: after a crash it must reveal
+    # exactly what it committed. Not derived from events, so a rollback keeps it.
+    "juror_secrets": ({"dispute_id": int, "attempt": int, "verdicts": str, "salt": str, "reason": str,
+                       "decided_at": float}, ("dispute_id", "attempt")),
     "head_votes": ({"proposal_id": int, "verifier": str, "approve": int}, ("proposal_id", "verifier")),
     # seed: the claim's sampling seed the verdict was taken under; a reorg that changes the seed voids it.
     "verdicts": ({"kind": str, "subject_id": int, "decision": str, "reason": str, "decided_at": float,
@@ -46,7 +61,8 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
 }
 
 # The tables rebuilt from `events` after a reorg: everything the follower derives from chain events.
-DERIVED_TABLES = ("jobs", "rounds", "claims", "votes", "proposals", "head_votes")
+DERIVED_TABLES = ("jobs", "rounds", "claims", "votes", "proposals", "head_votes", "seats", "approvals",
+                  "challenges", "disputes", "jurors")
 
 
 class NodeState:

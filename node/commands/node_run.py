@@ -16,7 +16,8 @@ from .common import (DeploymentOpt, DevAccountOpt, HomeOpt, JsonOpt, PasswordFil
 node_app = typer.Typer(help="Run a node (worker, verifier or aggregator) and inspect it.", no_args_is_help=True)
 
 ROLES = ("worker", "verifier", "aggregator")
-CHEATS = ("skip-training",)
+# DEMO/TESTS ONLY: the adversaries the protocol must defeat, by role (collude and bogus-head need a v2 ledger).
+CHEATS = {"worker": ("skip-training",), "verifier": ("collude",), "aggregator": ("bogus-head",)}
 
 
 @node_app.command("run")
@@ -34,7 +35,13 @@ def run(
     poll_interval: Annotated[float, typer.Option(help="seconds between chain polls")] = 0.3,
     keep_every: Annotated[int, typer.Option(help="worker: store every m-th checkpoint, regenerate the rest")] = 2,
     auto_stake: Annotated[Optional[str], typer.Option(help="stake this many ETH at start if below the job's minimum")] = None,
-    cheat: Annotated[Optional[str], typer.Option(help="DEMO/TESTS ONLY: a dishonest worker (skip-training)")] = None,
+    cheat: Annotated[Optional[str], typer.Option(help="DEMO/TESTS ONLY: a dishonest node: worker skip-training, "
+                                                 "verifier collude (approves all, judges nothing faulty), "
+                                                 "aggregator bogus-head")] = None,
+    until_round: Annotated[Optional[int], typer.Option(min=0, help="worker: claim only in rounds before this one, "
+                                                       "then keep serving its evidence until stopped")] = None,
+    peer: Annotated[Optional[list[str]], typer.Option(help="aggregator: a verifier's URL to fetch approved results "
+                                                      "from when the worker does not serve them (repeatable)")] = None,
     yes: Annotated[bool, typer.Option("--yes", help="worker: agree to the job's terms without a prompt (recorded "
                                       "in HOME/consent.json); accepted and ignored by other roles")] = False,
     max_threads: Annotated[Optional[int], typer.Option(help="worker: at most this many CPU threads for training")] = None,
@@ -71,8 +78,8 @@ def run(
 
     if role not in ROLES:
         raise ValueError(f"--role must be one of {', '.join(ROLES)}, got {role!r}")
-    if cheat is not None and (role != "worker" or cheat not in CHEATS):
-        raise ValueError(f"--cheat applies to workers only and must be one of {', '.join(CHEATS)}")
+    if cheat is not None and cheat not in CHEATS.get(role, ()):
+        raise ValueError(f"--cheat for a {role} must be one of {', '.join(CHEATS.get(role, ()))}, got {cheat!r}")
     # A spec given explicitly must be there; the default one may appear later (`job create` writes it).
     if spec is not None and not spec.is_file():
         raise ValueError(f"--spec {spec}: no such file (expected the job's spec JSON)")
@@ -84,8 +91,11 @@ def run(
     worker_flags = {"max_threads": max_threads, "device": device, "max_disk_bytes": max_disk, "schedule": schedule,
                     "only_when_idle": only_when_idle, "idle_threshold": idle_threshold, "idle_grace_s": idle_grace}
     extra: dict[str, Any] = {}
+    if until_round is not None and role != "worker":
+        raise ValueError("--until-round applies to workers only")
     if role == "worker":
         extra = worker_extra(h, yes, worker_flags)
+        extra["until_round"] = until_round
         if max_disk is not None:
             extra["max_disk_source"] = "--max-disk"
     elif any(v is not None for v in worker_flags.values()):
@@ -99,7 +109,7 @@ def run(
         rpc_url=rpc, deployment_file=deployment, host=host, port=port, public_url=public_url,
         confirmations=confirmations, poll_interval_s=poll_interval, keep_every=keep_every,
         auto_stake_wei=parse_eth(auto_stake) if auto_stake else 0, cheat=cheat, reset_state=reset_state, extra=extra,
-        upload_peers=upload_peers, upload_quota_bytes=upload_quota_bytes)
+        upload_peers=upload_peers, upload_quota_bytes=upload_quota_bytes, peers=tuple(peer or ()))
     with disk_full_as_error(options.data_dir):  # creating node.db on a full disk
         runtime = Runtime(options)
     role_loop = build_role(runtime)

@@ -10,6 +10,16 @@ def build_role(rt: Runtime):
     import prover.claim  # noqa: F401  (imported for its side effect: loading torch now)
     import verifier.verify  # noqa: F401
 
+    if rt.v2 and rt.options.role == "verifier":
+        from .v2.verifier import VerifierV2
+
+        return VerifierV2(rt, collude=rt.options.cheat == "collude")
+    if rt.v2 and rt.options.role == "aggregator":
+        from .v2.aggregator import AggregatorV2
+
+        return AggregatorV2(rt, bogus=rt.options.cheat == "bogus-head")
+    if rt.options.cheat in ("collude", "bogus-head"):
+        raise ValueError(f"--cheat {rt.options.cheat} needs a v2 ledger (deployment ledger_version 2)")
     if rt.options.role == "worker":
         from .worker import Worker
 

@@ -53,6 +53,7 @@ class NodeOptions:
     reset_state: bool = False  # a database built on another chain is moved aside instead of refused
     upload_peers: tuple[str, ...] = ()  # empty: PUT /artifacts is refused (PROTOCOL.md §7)
     upload_quota_bytes: int = 0  # per peer, counted in node.db across restarts
+    peers: tuple[str, ...] = ()  # other nodes' URLs a checkpoint may be fetched from when its worker fails
     extra: dict = field(default_factory=dict)
 
 
@@ -99,13 +100,36 @@ class Runtime:
         return details
 
     # -- job facts -----------------------------------------------------------------------------------------
+    @property
+    def v2(self) -> bool:
+        """The deployment's ledger is LedgerV2 (committees, juries, bonds): the roles under roles/v2/ run."""
+        return self.deployment.ledger_version == 2
+
     def job(self) -> dict:
+        """The job's state and terms under the names every role reads, whichever ledger version holds it."""
+        if self.v2:
+            return self._job_v2()
         owner, params, escrow, reserved, round_, round_start, head, open_claims, pending = \
             self.ledger.call("getJob", self.job_id)
         return {"params": params, "round": round_, "round_start": round_start, "head": head,
                 "open_claims": open_claims, "pending_proposal": pending, "quorum": params[4],
                 "max_votes": params[5], "submit_window": params[6], "verify_window": params[7],
-                "min_worker_stake": params[8], "min_verifier_stake": params[9]}
+                "min_worker_stake": params[8], "min_verifier_stake": params[9],
+                "reward_per_claim": params[2], "worker_slash": params[10]}
+
+    def _job_v2(self) -> dict:
+        state, p = self.ledger.job(self.job_id), self.job_params
+        return {"round": state.round, "round_start": state.round_start, "head": state.head,
+                "open_claims": state.open_claims, "pending_proposal": state.pending_proposal,
+                "accepted_count": state.accepted_count, "submit_window": p.submit_window,
+                "quorum": p.quorum, "verify_window": p.verify_window, "reward_per_claim": p.reward_per_claim,
+                # One open claim per round and a round ends only when its claims are final: one bond suffices.
+                "min_worker_stake": p.claim_bond, "worker_slash": p.claim_bond}
+
+    @functools.cached_property
+    def job_params(self):
+        """v2 JobParams: fixed at creation, read once."""
+        return self.ledger.job_params(self.job_id)
 
     @functools.cached_property
     def max_votes(self) -> int:
@@ -147,7 +171,8 @@ class Runtime:
         local = self.local_checkpoint(checkpoint_id)
         if local is not None:
             return local
-        data = self.fetcher(artifact_uri).fetch(checkpoint_id, max_bytes=max_checkpoint_bytes(self.spec))
+        data = self._fetch_from_any([artifact_uri, *self.options.peers], checkpoint_id,
+                                    max_checkpoint_bytes(self.spec))
         try:
             problem = inspect_checkpoint(self.spec, data).layout_problem
         except MalformedArtifact as e:
@@ -156,6 +181,18 @@ class Runtime:
             raise CheckpointError(f"checkpoint 0x{checkpoint_id.hex()} from {artifact_uri}: {problem}")
         self.store.put("checkpoint", data, expected_id=checkpoint_id)
         return checkpoint_from_bytes(data, checkpoint_id)
+
+    def _fetch_from_any(self, sources: list[str], artifact_id: bytes, max_bytes: int) -> bytes:
+        """The artifact from the first source that serves it (each fetch checks the bytes against the id)."""
+        from verifier.errors import ArtifactUnavailable
+
+        failures = []
+        for source in sources:
+            try:
+                return self.fetcher(source).fetch(artifact_id, max_bytes=max_bytes)
+            except ArtifactUnavailable as exc:
+                failures.append(f"{source}: {exc}")
+        raise ArtifactUnavailable(artifact_id, "; ".join(failures) or "no source to fetch it from")
 
     def head_tensors(self, head: bytes, round_: int):
         """The tensors of round `round_`'s head: local, genesis, or rebuilt from the previous round's results."""
@@ -211,7 +248,9 @@ class Runtime:
             self.stopping.wait(self.options.poll_interval_s)
         self.status.pop("waiting_for_job", None)
 
-    def ensure_stake(self, role_id: int, minimum: int) -> None:
+    def ensure_stake(self, role_id: int, minimum: int, exact: bool = False) -> None:
+        """Stake up to `minimum` (--auto-stake's amount if larger, unless `exact`: the v2 aggregator stays below
+        the seat stake, so it holds no seat it would not serve)."""
         active = self.ledger.call("stakeOf", self.address, role_id)[0]
         if active >= minimum:
             return
@@ -220,7 +259,7 @@ class Runtime:
                              f"{minimum}: stake with `gradchain wallet stake --role {self.options.role}` "
                              "or pass --auto-stake ETH")
         self.outbox.submit(f"stake:{self.options.role}:{self.block()}", "stake", role_id,
-                           value=max(self.options.auto_stake_wei, minimum - active))
+                           value=minimum - active if exact else max(self.options.auto_stake_wei, minimum - active))
 
     def warm_up(self) -> None:
         """Load the data and take one throwaway step, so the first round's window is not spent warming up.

@@ -9,6 +9,7 @@ from ..chain.enums import ClaimStatus, ProposalStatus, Role
 from ..chain.errors import ContractRevert
 from ..heads import accepted_claims_synced, round_mean
 from .aggregator import finalize_due_claims
+from .claim_check import fetch_for, round_head, subject_of
 from .runtime import Runtime
 
 
@@ -68,30 +69,24 @@ class Verifier:
         except ContractRevert as exc:
             rt.state.log("vote-refused", claim=claim["claim_id"], error=str(exc))
 
-    def _decide(self, claim: dict, seed: bytes) -> dict:
-        """Run verifier/ on the claim and record the verdict (and its reason) before any vote is sent."""
-        from verifier.claim import Claim
+    def _decide(self, claim: dict, seed: bytes, samples: int | None = None) -> dict:
+        """Run verifier/ on the claim and record the verdict (and its reason) before any vote is sent.
+
+        samples: draws of this verifier's sample (v2: the job's samplesPerMember; v1: the spec's)."""
         from verifier.verdict import abstain
         from verifier.verify import verify_claim
 
-        from ..fetch import InvalidArtifactURI
         from ..replay_subprocess import replay_for
 
         rt = self.rt
         started = time.perf_counter()
-        subject = Claim(claim_id=claim["claim_id"], worker=claim["worker"], round=claim["round"],
-                        base=_b32(claim["base"]), result=_b32(claim["result"]),
-                        transcript_root=_b32(claim["transcript_root"]), steps=claim["steps"], job_key=rt.job_key)
-        try:
-            fetch = rt.fetcher(claim["artifact_uri"])
-        except InvalidArtifactURI as exc:
-            verdict = abstain("artifact_uri_invalid", detail=str(exc))
+        fetch = fetch_for(rt, claim)
+        if fetch is None:
+            verdict = abstain("artifact_uri_invalid", detail=f"artifactURI {claim['artifact_uri']!r} is not usable")
         else:
-            # The head is the chain's for the claim's round, not the claim's own `base`: checking start == head
-            # against the claim itself would prove nothing.
-            head = rt.ledger.call("roundInfo", rt.job_id, claim["round"])[1]
             # Replays in a subprocess that runs the spec's numerics profile if this process runs another.
-            verdict = verify_claim(rt.spec, subject, head, seed, rt.address, fetch, replay=replay_for(rt.spec))
+            verdict = verify_claim(rt.spec, subject_of(rt, claim), round_head(rt, claim["round"]), seed, rt.address,
+                                   fetch, samples=samples, replay=replay_for(rt.spec))
         self.verify_seconds += time.perf_counter() - started
         self.claims_checked += 1
         row = {"kind": "claim", "subject_id": claim["claim_id"], "decision": verdict.decision,
@@ -124,7 +119,3 @@ class Verifier:
             rt.outbox.submit(key, "attestHead", proposal_id, approve)
         except ContractRevert as exc:
             rt.state.log("head-vote-refused", proposal=proposal_id, error=str(exc))
-
-
-def _b32(hex_value: str) -> bytes:
-    return bytes.fromhex(hex_value[2:] if hex_value.startswith("0x") else hex_value)

@@ -85,7 +85,7 @@ class Worker:
         self._check_disk_cap()
         subject = ConsentSubject(chain_id=rt.deployment.chain_id, ledger=rt.ledger.address, job_id=rt.job_id,
                                  spec_hash="0x" + rt.spec.spec_hash().hex(),
-                                 reward_per_claim_wei=job["params"][2], worker_slash_wei=job["params"][10],
+                                 reward_per_claim_wei=job["reward_per_claim"], worker_slash_wei=job["worker_slash"],
                                  min_worker_stake_wei=job["min_worker_stake"])
         cap = self.settings.max_disk_bytes
         summary = describe(subject, rt.spec, job, self.settings.caps_text(), device_text(self.device), self.threads,
@@ -125,6 +125,10 @@ class Worker:
         job = rt.job()
         self._remember_job(job)
         round_ = job["round"]
+        until = rt.options.extra.get("until_round")
+        if until is not None and round_ >= until:
+            self.gate.enter(WAITING, f"--until-round {until} reached: serving evidence of earlier claims only")
+            return
         key = self.claim_key(round_)
         if rt.outbox.status(key) is not None:
             rt.outbox.settle(key)  # already signed: make sure it is mined, never re-sign
@@ -239,7 +243,7 @@ class Worker:
     # -- status --------------------------------------------------------------------------------------------------
     def _remember_job(self, job: dict) -> None:
         self.round_seen_at.setdefault(job["round"], time.time())
-        self.job_terms = {"job_id": self.rt.job_id, "round": job["round"], "reward_per_claim": job["params"][2]}
+        self.job_terms = {"job_id": self.rt.job_id, "round": job["round"], "reward_per_claim": job["reward_per_claim"]}
 
     def _round_seconds(self) -> float | None:
         """Mean wall time between rounds this node saw start (the first one seen may have started earlier)."""

@@ -28,10 +28,16 @@ def earned_wei(state: NodeState, address: str, job_id: int) -> tuple[int, int]:
                                               (address, job_id))}
     me = address.lower()
     rewards = sum(int(a["amount"]) for a in _events(state, "Credited")
-                  if a["account"].lower() == me and a["reason"] == CreditReason.REWARD and a["claimId"] in ours)
+                  if a["account"].lower() == me and a["reason"] == CreditReason.REWARD and _subject(a) in ours)
     slashed = sum(int(a["amount"]) for a in _events(state, "Slashed")
-                  if a["account"].lower() == me and a["role"] == Role.WORKER and a["claimId"] in ours)
+                  if a["account"].lower() == me and a["role"] == Role.WORKER and _subject(a) in ours)
     return rewards, slashed
+
+
+def _subject(args: dict) -> int:
+    """The claim a Credited/Slashed event is about: `claimId` on v1, `subjectId` on v2 (a claim for a worker's
+    rewards and claim-bond slashes)."""
+    return args["claimId"] if "claimId" in args else args["subjectId"]
 
 
 def reward_per_hour_wei(reward_per_claim: int, steps_per_claim: int, steps_per_second: float | None,

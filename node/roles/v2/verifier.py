@@ -1,0 +1,96 @@
+"""The v2 verifier (PROTOCOL.md v2 §7): a committee member on the claims it is drawn for, a juror on the disputes
+it is drawn for, a watcher of heads (it challenges one that is not the mean of the round's accepted results),
+and a keeper of the results it approved (it stores and serves a copy, so the aggregator need not rely on the
+worker's server alone)."""
+from __future__ import annotations
+
+import json
+import time
+
+from ...chain.v2.views import ProposalStatus, Role
+from ...diskspace import is_disk_full
+from ..claim_check import b32
+from ..runtime import Runtime
+from ..verifier import Verifier
+from . import settle
+from .juror import Juror
+from .member import CommitteeMember
+
+
+class VerifierV2(Verifier):
+    def __init__(self, rt: Runtime, collude: bool = False):
+        super().__init__(rt)
+        self.collude = collude
+        self.member = CommitteeMember(self, collude=collude)
+        self.juror = Juror(rt, collude=collude)
+
+    def start(self) -> None:
+        rt = self.rt
+        p = rt.job_params
+        seat_stake = rt.ledger.call("seatStake")
+        # A seat, plus room for the bonds of a busy round: approvals, a challenge, juror commitments.
+        rt.ensure_stake(Role.VERIFIER, seat_stake + 4 * p.approval_bond + 2 * p.challenge_bond + 4 * p.juror_bond)
+
+    def resume(self) -> None:
+        self.juror.resume()
+
+    def tick(self) -> None:
+        rt = self.rt
+        block = rt.block()
+        for claim in rt.state.rows("select * from claims where job_id = ? and status = 'Pending' and worker != ? "
+                                   "order by claim_id", (rt.job_id, rt.address)):
+            try:
+                self.member.tick(claim, block)
+            except Exception as exc:  # one claim's trouble must not stall the others' windows
+                if is_disk_full(exc):
+                    raise
+                rt.state.log("member-error", claim=claim["claim_id"], error=f"{type(exc).__name__}: {exc}")
+        self._keep_approved_results()
+        self.juror.tick(block)
+        mine = {r["dispute_id"] for r in rt.state.rows(
+            "select dispute_id from challenges where challenger = ? union "
+            "select dispute_id from jurors where juror = ?", (rt.address, rt.address))}
+        settle.resolve_disputes(rt, block, only=mine)
+        settle.finalize_claims(rt, block, slack=settle.FALLBACK_BLOCKS)
+        job = rt.job()
+        if job["pending_proposal"] and not self.collude:
+            self._watch_head(job["pending_proposal"], block)
+        rt.status.update(round=job["round"], claims_checked=self.claims_checked, disputes_judged=self.juror.disputes_judged,
+                         seconds_verifying=round(self.verify_seconds, 3), updated_at=time.time())
+
+    def _keep_approved_results(self) -> None:
+        """A copy of each result this node approved, fetched (id-checked) and stored: served at /artifacts."""
+        rt = self.rt
+        for row in rt.state.rows("select c.claim_id, c.result, c.artifact_uri from claims c join approvals a on "
+                                 "a.claim_id = c.claim_id where a.member = ? and c.job_id = ?", (rt.address, rt.job_id)):
+            result = b32(row["result"])
+            if rt.store.has(result):
+                continue
+            try:
+                rt.checkpoint(result, row["artifact_uri"])
+            except Exception as exc:  # the worker's server is gone: the replay may still have cached nothing
+                rt.state.log("result-copy-failed", claim=row["claim_id"], error=f"{type(exc).__name__}: {exc}")
+
+    def _watch_head(self, proposal_id: int, block: int) -> None:
+        from ...heads import accepted_claims_synced, round_mean
+
+        rt = self.rt
+        key = f"challenge-head:{proposal_id}"
+        if rt.outbox.status(key) is not None:
+            rt.outbox.settle(key)
+            return
+        pr = rt.ledger.proposal(proposal_id)
+        if pr.status != ProposalStatus.PENDING or pr.dispute_id or block > pr.propose_block + rt.job_params.head_window:
+            return
+        decided = rt.state.one("select * from verdicts where kind = 'head' and subject_id = ?", (proposal_id,))
+        if decided is None:
+            if not accepted_claims_synced(rt, pr.round):
+                return
+            head, _ = round_mean(rt, rt.job_id, pr.round)
+            decided = {"kind": "head", "subject_id": proposal_id,
+                       "decision": "approve" if head == pr.new_head else "reject",
+                       "reason": json.dumps({"recomputed": "0x" + head.hex(), "proposed": "0x" + pr.new_head.hex()}),
+                       "decided_at": time.time(), "seed": ""}
+            rt.state.upsert("verdicts", decided)
+        if decided["decision"] == "reject":
+            settle.send_or_log(rt, key, "challengeHead", proposal_id)
