@@ -133,3 +133,22 @@ def test_verify_claim_replays_exactly_the_named_segments(faked, head):
     for bad in ([], [4], [True], "0"):
         v = verify_claim(EXACT, faked.claim, head_id, SEED, JUROR, fetch, segments=bad)
         assert v.decision == "abstain" and v.reason["check"] == "bad_input" and "segments" in v.reason["detail"]
+
+
+def test_tolerance_drift_makes_the_aligned_segments_faulty():
+    """Each segment of a touched-coordinate drift is within delta on its own; their residuals point one way,
+    so the juror finds every named segment in an aligned pair faulty (and an honest claim's none)."""
+    from test_tolerance_drift import drifting_segment, trigger_direction
+    from verifier_helpers import TOLERANCE
+
+    head = genesis(TOLERANCE)
+    drifting = package(TOLERANCE, 0, WORKER, *trajectory(TOLERANCE, head, 0, WORKER,
+                                                         drifting_segment(trigger_direction(0, head), True)))
+    j = judge_segments(TOLERANCE, drifting.claim, checkpoint_id(head), SEED, JUROR, in_memory(drifting.artifacts),
+                       [0, 2])
+    assert verdict_mask(j) == 0b11 and [f.reason["with"] for f in j.findings] == [2, 0], j.to_json()
+    assert all(f.reason["check"] == "residual_drift" and f.reason["cosine"] > 0.9 for f in j.findings)
+    honest = package(TOLERANCE, 0, WORKER, *trajectory(TOLERANCE, head, 0, WORKER))
+    j = judge_segments(TOLERANCE, honest.claim, checkpoint_id(head), SEED, JUROR, in_memory(honest.artifacts),
+                       [0, 2])
+    assert verdict_mask(j) == 0, j.to_json()
