@@ -19,6 +19,9 @@ bound of its artifact's kind, bytes over it are refused unparsed (abstain: overs
 safetensors header is checked before any tensor is built; a header that is well-formed but of the wrong
 layout is rejected once its id (hashed from the raw bytes) is the one the transcript commits to.
 
+`segments=[...]` replays exactly those segments instead of the sample (a juror's or challenger's check of named
+segments, verifier/jury.py); the per-claim and per-segment stages below are shared with it.
+
 In exact mode only start checkpoints are fetched: the replayed end's id is compared with end_j, so the end
 checkpoint itself adds nothing. The claimed result is always fetched (id and layout checked): a claim whose
 result nobody can download could not be aggregated into the next head.
@@ -26,7 +29,10 @@ result nobody can download could not be aggregated into the next head.
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass
 from typing import Callable
+
+import torch
 
 from eth_utils import is_address
 
@@ -34,7 +40,9 @@ from prover.bounds import max_checkpoint_bytes, max_transcript_bytes
 from prover.checkpoint import Tensors, checkpoint_id
 from prover.models.registry import build_model
 from prover.spec import JobSpec
-from verifier.artifacts import MalformedArtifact, decode_checkpoint, inspect_checkpoint, parse_transcript
+from prover.transcript import Segment
+from verifier.artifacts import (MalformedArtifact, TranscriptView, decode_checkpoint, inspect_checkpoint,
+                                parse_transcript)
 from verifier.claim import Claim
 from verifier.errors import ArtifactMismatch, ArtifactUnavailable
 from verifier.drift import RESIDUAL_COS_MAX, pairwise_cosines, param_residual, residual_drift
@@ -64,7 +72,7 @@ def _hex(b: bytes) -> str:
     return "0x" + bytes(b).hex()
 
 
-def _bad_inputs(claim: Claim, head_id: bytes, seed: bytes, verifier_address: str) -> str | None:
+def bad_inputs(claim: Claim, head_id: bytes, seed: bytes, verifier_address: str) -> str | None:
     """What is wrong with the node-supplied inputs (not the worker's fault), if anything."""
     for name, value in (("head_id", head_id), ("seed", seed), ("claim.base", claim.base),
                         ("claim.result", claim.result), ("claim.transcript_root", claim.transcript_root),
@@ -82,7 +90,7 @@ def _bad_inputs(claim: Claim, head_id: bytes, seed: bytes, verifier_address: str
     return None
 
 
-class _Checkpoints:
+class Checkpoints:
     """Fetches checkpoints once per verification and binds each to its id."""
 
     def __init__(self, fetch: Fetch, spec: JobSpec):
@@ -122,98 +130,145 @@ class _Checkpoints:
 
 def verify_claim(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_address: str,
                  fetch: Fetch, samples: int | None = None, every_segment: bool = False,
-                 replay: Replay | None = None) -> Verdict:
+                 replay: Replay | None = None, segments: list[int] | None = None) -> Verdict:
     """Approve, reject or abstain on one claim (PROTOCOL.md §5); never raises.
 
     `samples` overrides the spec's samples_per_verifier (draws, with replacement); `every_segment` replays all
-    S segments instead of a sample (an auditor's full replay). `replay` replays a segment under the spec's
-    numerics profile (verifier/replay_source.py); None: in this process, which the caller has checked runs
-    that profile.
+    S segments instead of a sample (an auditor's full replay); `segments` replays exactly those segment indices
+    instead of the sample (structure and result are checked as always). `replay` replays a segment under the
+    spec's numerics profile (verifier/replay_source.py); None: in this process, which the caller has checked
+    runs that profile.
     """
     try:
         return _verify(spec, claim, head_id, seed, verifier_address, fetch,
                        spec.samples_per_verifier if samples is None else samples, every_segment,
-                       replay or replay_segment)
+                       replay or replay_segment, segments)
     except Exception as e:  # a bug or an unforeseen input must cost a vote, never the node
         return abstain("internal_error", error=f"{type(e).__name__}: {e}"[:500])
 
 
+def served_transcript(spec: JobSpec, claim: Claim, fetch: Fetch) -> TranscriptView | Verdict:
+    """The transcript the worker serves under the claim's root, parsed (structure not yet checked), or an
+    abstention: unavailable, or bytes that are not a transcript."""
+    try:
+        data = _fetch_at_most(fetch, claim.transcript_root, max_transcript_bytes(spec))
+    except ArtifactMismatch as e:
+        data = e.data  # maybe a well-formed transcript with another root: structure judges it
+    except ArtifactUnavailable as e:
+        return abstain("transcript_unavailable", detail=e.reason)
+    try:
+        return parse_transcript(data, max_bytes=max_transcript_bytes(spec), max_segments=spec.segments_per_claim)
+    except MalformedArtifact as e:
+        return abstain("transcript_malformed", detail=str(e)[:300])
+
+
+def result_fault(spec: JobSpec, claim: Claim, transcript: TranscriptView, checkpoints: Checkpoints,
+                 model: torch.nn.Module) -> Verdict | None:
+    """The claimed result must be downloadable and fit the model (it is what gets aggregated)."""
+    last = len(transcript.segments) - 1
+    result = checkpoints.get(claim.result, segment=last, checkpoint_role="result")
+    if isinstance(result, Verdict):
+        return result
+    return layout_fault(spec, model, result, last, "result")
+
+
+# Abstentions of Checkpoints.get: bytes not bound to the id asked for (or none at all).
+UNBOUND_CHECKPOINT = frozenset({"checkpoint_unavailable", "checkpoint_mismatch", "checkpoint_malformed"})
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """A segment whose replay matched; tolerance mode also keeps what the drift rule needs."""
+
+    measured: dict | None = None  # distances per group
+    residual: torch.Tensor | None = None  # W_end − W′
+
+
+def check_segment(spec: JobSpec, claim: Claim, j: int, segment: Segment, checkpoints: Checkpoints,
+                  model: torch.nn.Module, replay: Replay) -> Verdict | Replayed:
+    """Segment j's evidence: its start (and, in tolerance mode, end) checkpoint fetched, bound to its id and of
+    the model's layout, then replayed and compared. A rejection is the worker's provable fault; an abstention
+    is a checkpoint not bound to its id (UNBOUND_CHECKPOINT) or a replay that did not happen."""
+    start = checkpoints.get(segment.start_id, segment=j, checkpoint_role="start")
+    if isinstance(start, Verdict):
+        return start
+    fault = layout_fault(spec, model, start, j, "start")
+    if fault is not None:
+        return fault
+    end = None
+    if spec.verification_mode == "tolerance":
+        end = checkpoints.get(segment.end_id, segment=j, checkpoint_role="end")
+        if isinstance(end, Verdict):
+            return end
+        fault = layout_fault(spec, model, end, j, "end")
+        if fault is not None:
+            return fault
+    try:
+        replayed_end, replayed_losses = replay(spec, claim, segment, start)
+    except ReplayUnavailable as e:  # not under the spec's profile: no evidence either way
+        return abstain(e.check, segment=j, profile=spec.numerics.profile, **e.details)
+    if spec.verification_mode == "exact":
+        return compare_exact(segment, replayed_end, replayed_losses) or Replayed()
+    fault, measured = compare_tolerance(spec, segment, start, end, replayed_end, replayed_losses)
+    return fault or Replayed(measured, param_residual(end, replayed_end))
+
+
+def bad_segments(segments: list[int], n_segments: int) -> str | None:
+    """What is wrong with a node-supplied list of segment indices to replay, if anything."""
+    if not isinstance(segments, (list, tuple)) or not segments:
+        return f"segments must be a non-empty list of segment indices, got {segments!r}"[:200]
+    for j in segments:
+        if not isinstance(j, int) or isinstance(j, bool) or not 0 <= j < n_segments:
+            return f"segments: {j!r} is not a segment index in [0, {n_segments})"[:200]
+    return None
+
+
 def _verify(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, verifier_address: str,
-            fetch: Fetch, samples: int, every_segment: bool, replay: Replay = replay_segment) -> Verdict:
-    problem = _bad_inputs(claim, head_id, seed, verifier_address)
+            fetch: Fetch, samples: int, every_segment: bool, replay: Replay = replay_segment,
+            segments: list[int] | None = None) -> Verdict:
+    problem = bad_inputs(claim, head_id, seed, verifier_address)
     if problem:
         return abstain("bad_input", detail=problem)
 
     # 1. Structure, on the transcript the worker serves under the claim's root.
-    try:
-        data = _fetch_at_most(fetch, claim.transcript_root, max_transcript_bytes(spec))
-    except ArtifactMismatch as e:
-        data = e.data  # maybe a well-formed transcript with another root: judged below
-    except ArtifactUnavailable as e:
-        return abstain("transcript_unavailable", detail=e.reason)
-    try:
-        transcript = parse_transcript(data, max_bytes=max_transcript_bytes(spec),
-                                      max_segments=spec.segments_per_claim)
-    except MalformedArtifact as e:
-        return abstain("transcript_malformed", detail=str(e)[:300])
+    transcript = served_transcript(spec, claim, fetch)
+    if isinstance(transcript, Verdict):
+        return transcript
     fault = check_structure(spec, claim, head_id, transcript)
     if fault is not None:
         return fault
 
-    checkpoints = _Checkpoints(fetch, spec)
+    checkpoints = Checkpoints(fetch, spec)
     model = build_model(spec)  # the layout every checkpoint must have
-
-    # The claimed result must be downloadable and fit the model (it is what gets aggregated).
-    result = checkpoints.get(claim.result, segment=len(transcript.segments) - 1, checkpoint_role="result")
-    if isinstance(result, Verdict):
-        return result
-    fault = layout_fault(spec, model, result, len(transcript.segments) - 1, "result")
+    fault = result_fault(spec, claim, transcript, checkpoints, model)
     if fault is not None:
         return fault
 
     # 2. Sample. 3. Replay.
     n_segments = len(transcript.segments)
-    draws = list(range(n_segments)) if every_segment else sample_segments(seed, claim.claim_id, verifier_address,
-                                                                           n_segments, samples)
-    if spec.verification_mode == "tolerance" and samples >= 2:
-        draws = with_distinct_segments(seed, claim.claim_id, verifier_address, n_segments, draws, 2)
+    if segments is not None:
+        problem = bad_segments(segments, n_segments)
+        if problem:
+            return abstain("bad_input", detail=problem)
+        draws = list(segments)
+    else:
+        draws = list(range(n_segments)) if every_segment else sample_segments(seed, claim.claim_id,
+                                                                               verifier_address, n_segments, samples)
+        if spec.verification_mode == "tolerance" and samples >= 2:
+            draws = with_distinct_segments(seed, claim.claim_id, verifier_address, n_segments, draws, 2)
     sample = segments_to_replay(draws)
     unavailable: list[dict] = []
     measured: dict[int, dict] = {}
     residuals: dict = {}  # tolerance mode: W_end − W′ per replayed segment, for the drift rule after the loop
     for j in sample:
-        segment = transcript.segments[j]
-        start = checkpoints.get(segment.start_id, segment=j, checkpoint_role="start")
-        if isinstance(start, Verdict) and start.decision == "reject":
-            return start
-        if isinstance(start, Verdict):
-            unavailable.append(start.reason)
+        outcome = check_segment(spec, claim, j, transcript.segments[j], checkpoints, model, replay)
+        if isinstance(outcome, Verdict) and outcome.decision == "abstain" and outcome.reason["check"] in UNBOUND_CHECKPOINT:
+            unavailable.append(outcome.reason)
             continue
-        fault = layout_fault(spec, model, start, j, "start")
-        if fault is not None:
-            return fault
-        end = None
-        if spec.verification_mode == "tolerance":
-            end = checkpoints.get(segment.end_id, segment=j, checkpoint_role="end")
-            if isinstance(end, Verdict) and end.decision == "reject":
-                return end
-            if isinstance(end, Verdict):
-                unavailable.append(end.reason)
-                continue
-            fault = layout_fault(spec, model, end, j, "end")
-            if fault is not None:
-                return fault
-        try:
-            replayed_end, replayed_losses = replay(spec, claim, segment, start)
-        except ReplayUnavailable as e:  # not under the spec's profile: no evidence either way
-            return abstain(e.check, segment=j, profile=spec.numerics.profile, **e.details)
-        if spec.verification_mode == "exact":
-            fault = compare_exact(segment, replayed_end, replayed_losses)
-        else:
-            fault, measured[j] = compare_tolerance(spec, segment, start, end, replayed_end, replayed_losses)
-            residuals[j] = param_residual(end, replayed_end)
-        if fault is not None:
-            return fault
+        if isinstance(outcome, Verdict):
+            return outcome
+        if outcome.measured is not None:
+            measured[j], residuals[j] = outcome.measured, outcome.residual
 
     # Each segment is within delta; their residuals must not also point one way (drift, verifier/drift.py).
     # Proven by the replayed segments alone, so it rejects even when other segments could not be fetched.
