@@ -73,6 +73,16 @@ class Outbox:
             return self.status(key)
         return self._settle(self._broadcast(row))
 
+    def check_sent(self) -> int:
+        """Mark sent rows whose receipts exist mined (or failed), without waiting: for transactions submitted
+        with wait=False, so that a tick never blocks on one. Returns how many were settled."""
+        settled = 0
+        for row in self.state.rows("select * from outbox where status = ?", (SENT,)):
+            if self.ledger.receipt(row["tx_hash"]) is not None:
+                self._settled(row)
+                settled += 1
+        return settled
+
     def reconcile(self) -> list[dict]:
         """After a restart: settle every row that was signed, sent or lost but not seen mined."""
         return self.recover()

@@ -13,7 +13,7 @@ import time
 
 from ...chain.errors import ContractRevert
 from ...chain.v2 import rules
-from ...chain.v2.views import DisputeKind, DisputeStatus, Role
+from ...chain.v2.views import DisputeKind, Role
 from ..claim_check import fetch_for, round_head, subject_of
 from .settle import send_or_log
 
@@ -23,70 +23,83 @@ class Juror:
         self.rt = rt
         self.collude = collude  # DEMO/TESTS ONLY: finds nothing faulty, ever
         self.disputes_judged = 0
+        self.juries: dict[tuple[int, int], tuple[int, ...]] = {}  # (dispute, attempt) -> seats drawn
+        self._seat: tuple[float, int | None] | None = None  # (read at, seat index)
 
     def my_seat(self) -> int | None:
-        seat_plus_one = self.rt.ledger.stake(self.rt.address, Role.VERIFIER).seat_plus_one
-        return seat_plus_one - 1 if seat_plus_one else None
+        """This verifier's seat index (None: no live seat), re-read from the chain at most every 10 s."""
+        now = time.monotonic()
+        if self._seat is None or now - self._seat[0] > 10:
+            seat_plus_one = self.rt.ledger.stake(self.rt.address, Role.VERIFIER).seat_plus_one
+            self._seat = (now, seat_plus_one - 1 if seat_plus_one else None)
+        return self._seat[1]
 
     def tick(self, block: int) -> None:
         rt = self.rt
-        for row in rt.state.rows("select dispute_id from disputes where job_id = ? and status = 'Open' "
-                                 "order by dispute_id", (rt.job_id,)):
-            self._duty(row["dispute_id"], block)
+        for row in rt.state.rows("select * from disputes where job_id = ? and status = 'Open' order by dispute_id",
+                                 (rt.job_id,)):
+            self._duty(row, block)
 
     def resume(self) -> None:
         """After a restart: reveal what was committed before the crash, if its window is open."""
         block = self.rt.block()
-        for row in self.rt.state.rows("select distinct dispute_id from juror_secrets"):
-            self._duty(row["dispute_id"], block)
+        for row in self.rt.state.rows("select d.* from disputes d join juror_secrets s on s.dispute_id = d.dispute_id "
+                                      "and s.attempt = d.attempt where d.status = 'Open'"):
+            self._duty(row, block)
 
-    def _duty(self, dispute_id: int, block: int) -> None:
+    def _duty(self, d: dict, block: int) -> None:
+        """d: the follower's row of an open dispute (its current attempt and when that attempt started)."""
         rt, p = self.rt, self.rt.job_params
-        d = rt.ledger.dispute(dispute_id)
-        if d.status != DisputeStatus.OPEN:
-            return
-        commit_key, reveal_key = f"commit:{dispute_id}:{d.attempt}", f"reveal:{dispute_id}:{d.attempt}"
-        if rules.commit_open(block, d.jury_seed_block, p.commit_window):
+        dispute_id, attempt = d["dispute_id"], d["attempt"]
+        seed_blk = rules.jury_seed_block(d["attempt_start"])
+        commit_key, reveal_key = f"commit:{dispute_id}:{attempt}", f"reveal:{dispute_id}:{attempt}"
+        if rules.commit_open(block, seed_blk, p.commit_window):
             if rt.outbox.status(commit_key) is not None:
                 rt.outbox.settle(commit_key)
                 return
             seat = self.my_seat()
-            try:
-                jury = rt.ledger.jury(dispute_id)
-            except ContractRevert:
-                return  # the jury seed block is not mined yet
-            if seat is None or seat not in jury:
+            if seat is None or seat not in self._jury(dispute_id, attempt):
                 return
-            secret = self._secret(dispute_id, d)
+            secret = self._secret(dispute_id, attempt, d)
             commitment = rules.commitment(int(secret["verdicts"]), bytes.fromhex(secret["salt"][2:]), rt.address)
-            send_or_log(rt, commit_key, "commitVerdict", dispute_id, commitment)
-        elif rules.reveal_open(block, d.jury_seed_block, p.commit_window, p.reveal_window):
+            send_or_log(rt, commit_key, "commitVerdict", dispute_id, commitment, wait=False)
+        elif rules.reveal_open(block, seed_blk, p.commit_window, p.reveal_window):
             if rt.outbox.status(reveal_key) is not None:
                 rt.outbox.settle(reveal_key)
                 return
-            committed = rt.outbox.status(commit_key)
+            committed = rt.outbox.settle(commit_key) if rt.outbox.status(commit_key) is not None else None
             if committed is None or committed["status"] != "mined":
                 return
             secret = rt.state.one("select * from juror_secrets where dispute_id = ? and attempt = ?",
-                                  (dispute_id, d.attempt))
+                                  (dispute_id, attempt))
             if secret is not None:
                 send_or_log(rt, reveal_key, "revealVerdict", dispute_id, int(secret["verdicts"]),
-                            bytes.fromhex(secret["salt"][2:]))
+                            bytes.fromhex(secret["salt"][2:]), wait=False)
 
-    def _secret(self, dispute_id: int, d) -> dict:
+    def _jury(self, dispute_id: int, attempt: int) -> tuple[int, ...]:
+        """The attempt's jury, from the chain once its seed block is mined (fixed from then on)."""
+        key = (dispute_id, attempt)
+        if key not in self.juries:
+            try:
+                self.juries[key] = self.rt.ledger.jury(dispute_id)
+            except ContractRevert:
+                return ()  # SeedUnavailable: asked again next tick
+        return self.juries[key]
+
+    def _secret(self, dispute_id: int, attempt: int, row: dict) -> dict:
         """This attempt's verdict and salt: judged once, stored before any commitment is signed."""
         rt = self.rt
-        found = rt.state.one("select * from juror_secrets where dispute_id = ? and attempt = ?",
-                             (dispute_id, d.attempt))
+        found = rt.state.one("select * from juror_secrets where dispute_id = ? and attempt = ?", (dispute_id, attempt))
         if found is not None:
             return found
+        d = rt.ledger.dispute(dispute_id)  # the named segments are sealed by now (the seal precedes the seed)
         verdicts, reason = self._judge(d)
         self.disputes_judged += 1
-        row = {"dispute_id": dispute_id, "attempt": d.attempt, "verdicts": str(verdicts),
+        row = {"dispute_id": dispute_id, "attempt": attempt, "verdicts": str(verdicts),
                "salt": "0x" + os.urandom(32).hex(), "reason": json.dumps(reason, default=str),
                "decided_at": time.time()}
         rt.state.upsert("juror_secrets", row)
-        rt.state.log("jury-verdict", dispute=dispute_id, attempt=d.attempt, verdicts=verdicts)
+        rt.state.log("jury-verdict", dispute=dispute_id, attempt=attempt, verdicts=verdicts)
         return row
 
     def _judge(self, d) -> tuple[int, dict]:

@@ -5,20 +5,35 @@ A member that finds a fault waits until no more approvals can come (the verify w
 member approved) before it challenges: the challenge can then also name, held against each approver, the
 faulty segments of that approver's own sample, and an approver whose sample holds a proven-faulty segment loses
 its bond. Data it cannot fetch is challenged too (a withholding worker must lose, not be abstained on).
+
+What never changes once the seed exists (membership, committee, seed, windows) is read from the chain once and
+kept; what changes (approvals, a dispute) comes from the follower's tables, so a tick costs no RPC calls for a
+claim this node has nothing to do on. The chain has the last word: a stale read costs a refused transaction.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from ...chain.v2 import rules
-from ...chain.v2.views import ClaimStatus, DisputeStatus
 from ..claim_check import fetch_for, round_head, subject_of
 from .settle import send_or_log
 
 # Abstentions that are the worker's doing: its evidence could not be fetched or bound to its claim.
 DATA_FAULTS = {"artifact_uri_invalid", "transcript_unavailable", "transcript_malformed", "checkpoint_unavailable",
                "checkpoint_mismatch", "checkpoint_malformed"}
-ZERO_ADDRESS = "0x" + "00" * 20
+
+
+@dataclass(frozen=True)
+class Seat:
+    """This node's place on one claim's committee, fixed once the claim's seed block is mined."""
+
+    members: tuple[str, ...]  # committee accounts, in position order
+    seed: bytes
+    seed_block: int
+    vote_deadline: int
+    challenge_deadline: int
+    segments: int
 
 
 class CommitteeMember:
@@ -26,79 +41,95 @@ class CommitteeMember:
         self.v = verifier  # node/roles/verifier.Verifier: _decide, counters
         self.rt = verifier.rt
         self.collude = collude  # DEMO/TESTS ONLY: approve whatever it is drawn for, replaying nothing
+        self.seats: dict[int, Seat | None] = {}  # claim id -> our seat, None: not drawn
+        self.done: set[int] = set()  # claims this node approved, challenged or stood down on
 
     def tick(self, claim: dict, block: int) -> None:
         rt, claim_id = self.rt, claim["claim_id"]
+        if claim_id in self.done:
+            return
         for key in (f"approve:{claim_id}", f"challenge:{claim_id}"):
             if rt.outbox.status(key) is not None:
                 rt.outbox.settle(key)
+                self.done.add(claim_id)
                 return
-        c = rt.ledger.claim(claim_id)
-        p = rt.job_params
-        if c.status != ClaimStatus.PENDING or block <= c.seed_block:
+        if block <= rules.seed_block(claim["submit_block"]):
             return
-        member, _position = rt.ledger.call("isCommitteeMember", claim_id, rt.address)
-        if not member:
+        seat = self._seat(claim_id)
+        if seat is None:
             return
-        seed = rules.claim_seed(rt.ledger, c)
         if self.collude:
-            if rules.vote_open(block, c.seed_block, p.verify_window):
-                send_or_log(rt, f"approve:{claim_id}", "approve", claim_id)
+            if rules.vote_open(block, seat.seed_block, rt.job_params.verify_window):
+                self._send(claim_id, f"approve:{claim_id}", "approve", claim_id)
             return
         decided = rt.state.one("select * from verdicts where kind = 'claim' and subject_id = ?", (claim_id,))
-        if decided is None or decided["seed"] != "0x" + seed.hex() or (
+        if decided is None or decided["seed"] != "0x" + seat.seed.hex() or (
                 decided["decision"] == "abstain" and json.loads(decided["reason"]).get("check") not in DATA_FAULTS):
-            decided = self.v._decide(claim, seed, samples=p.samples_per_member)
-        reason = json.loads(decided["reason"])
+            decided = self.v._decide(claim, seat.seed, samples=rt.job_params.samples_per_member)
         if decided["decision"] == "approve":
-            if rules.vote_open(block, c.seed_block, p.verify_window):
-                send_or_log(rt, f"approve:{claim_id}", "approve", claim_id)
+            if rules.vote_open(rt.block(), seat.seed_block, rt.job_params.verify_window):
+                self._send(claim_id, f"approve:{claim_id}", "approve", claim_id)
             return
-        if decided["decision"] == "abstain" and reason.get("check") not in DATA_FAULTS:
+        if decided["decision"] == "abstain" and json.loads(decided["reason"]).get("check") not in DATA_FAULTS:
             return  # this node's own trouble (bad input, internal error): no challenge on it, retried next tick
-        self._challenge_when_ready(claim, c, seed, block)
+        self._challenge_when_ready(claim, seat, block)
 
-    def _challenge_when_ready(self, claim: dict, c, seed: bytes, block: int) -> None:
-        rt, p, claim_id = self.rt, self.rt.job_params, claim["claim_id"]
-        if not rules.challenge_open(block, c.seed_block, p.verify_window, p.challenge_window):
+    def _seat(self, claim_id: int) -> Seat | None:
+        if claim_id not in self.seats:
+            rt = self.rt
+            member, _position = rt.ledger.call("isCommitteeMember", claim_id, rt.address)
+            if not member:
+                self.seats[claim_id] = None
+                self.done.add(claim_id)
+                return None
+            c = rt.ledger.claim(claim_id)
+            members = tuple(rt.ledger.seat(i).account for i in rt.ledger.committee(claim_id))
+            self.seats[claim_id] = Seat(members, rules.claim_seed(rt.ledger, c), c.seed_block, c.vote_deadline,
+                                        c.challenge_deadline, c.segments)
+        return self.seats[claim_id]
+
+    def _send(self, claim_id: int, key: str, function: str, *args) -> None:
+        if send_or_log(self.rt, key, function, *args, wait=False):
+            self.done.add(claim_id)
+
+    def _challenge_when_ready(self, claim: dict, seat: Seat, block: int) -> None:
+        rt, claim_id = self.rt, claim["claim_id"]
+        p = rt.job_params
+        if not rules.challenge_open(block, seat.seed_block, p.verify_window, p.challenge_window):
             return
-        committee = rt.ledger.committee(claim_id)
-        members = [rt.ledger.seat(i).account for i in committee]
-        approvers = [m for pos, m in enumerate(members) if c.approved_mask >> pos & 1]
-        others_pending = [m for m in members if m != rt.address and m not in approvers]
+        approved = {r["member"] for r in rt.state.rows("select member from approvals where claim_id = ?", (claim_id,))}
+        approvers = [m for m in seat.members if m in approved]
+        others_pending = [m for m in seat.members if m != rt.address and m not in approved]
         # One challenge suffices, and every challenger is a party the jury cannot draw: the members that did not
         # approve take turns, two blocks apart in committee order, and a later one stands down once a dispute is
         # open, staying eligible as a juror (a jury of honest non-parties is what outvotes colluders).
-        rank = [m for m in members if m not in approvers].index(rt.address)
-        ready_at = c.vote_deadline + 1 + 2 * rank if others_pending else 0
-        last_blocks = block + 2 >= c.challenge_deadline  # never let the window close on a known fault
+        rank = [m for m in seat.members if m not in approved].index(rt.address)
+        ready_at = seat.vote_deadline + 1 + 2 * rank if others_pending else 0
+        last_blocks = block + 3 >= seat.challenge_deadline  # never let the window close on a known fault
         if block < ready_at and not last_blocks:
             return
-        if c.dispute_id and not last_blocks:
-            return  # another member challenged first: the jury judges it (and we may be drawn for it)
-        if c.dispute_id:
-            d = rt.ledger.dispute(c.dispute_id)
-            if d.status != DisputeStatus.OPEN or block > rules.seal_block(d.open_block):
-                return
-        plan = self._plan(claim, seed, approvers)
+        if claim.get("dispute_id"):
+            rt.state.log("challenge-stood-down", claim=claim_id, dispute=claim["dispute_id"])
+            self.done.add(claim_id)
+            return
+        plan = self._plan(claim, seat, approvers)
         if plan is None:
             rt.state.log("challenge-skipped", claim=claim_id, why="no faulty segment on a second look")
+            self.done.add(claim_id)
             return
         rt.state.log("challenging", claim=claim_id, segments=plan.segments, approvers=plan.approvers)
-        send_or_log(rt, f"challenge:{claim_id}", "challenge", claim_id, plan.segments, plan.approvers,
-                    plan.draw_indices)
+        self._send(claim_id, f"challenge:{claim_id}", "challenge", claim_id, list(plan.segments),
+                   list(plan.approvers), list(plan.draw_indices))
 
-    def _plan(self, claim: dict, seed: bytes, approvers: list[str]):
+    def _plan(self, claim: dict, seat: Seat, approvers: list[str]):
         from verifier.challenge import plan_challenge
 
         from ...replay_subprocess import replay_for
 
         rt = self.rt
-        fetch = fetch_for(rt, claim) or _unfetchable
-        c = rt.ledger.claim(claim["claim_id"])
-        return plan_challenge(rt.spec, subject_of(rt, claim), round_head(rt, claim["round"]), seed, rt.address,
-                              fetch, approvers, rt.job_params.samples_per_member, c.segments,
-                              replay=replay_for(rt.spec))
+        return plan_challenge(rt.spec, subject_of(rt, claim), round_head(rt, claim["round"]), seat.seed, rt.address,
+                              fetch_for(rt, claim) or _unfetchable, approvers, rt.job_params.samples_per_member,
+                              seat.segments, replay=replay_for(rt.spec))
 
 
 def _unfetchable(artifact_id: bytes, max_bytes: int | None = None) -> bytes:

@@ -1,82 +1,75 @@
 """Settlement anyone may send (contracts/v2.md): finalize claims past their challenge window, resolve disputes
-past their reveal window, finalize a head past its window. The aggregator does all of it; verifiers resolve the
-disputes they are party to and, if no aggregator has for a while, finalize claims too (liveness)."""
+past their reveal window, finalize a head past its window. The aggregator does all of it; verifiers do it too,
+`FALLBACK_BLOCKS` later, so that nothing waits forever on an aggregator that is gone (liveness).
+
+Due-ness is read from the follower's tables (no RPC call per claim per tick); the chain has the last word, and a
+stale read costs a refused transaction, logged.
+"""
 from __future__ import annotations
 
 from ...chain.errors import ContractRevert
 from ...chain.v2 import rules
-from ...chain.v2.views import ClaimStatus, DisputeStatus, ProposalStatus
+from ...chain.v2.views import DisputeStatus, ProposalStatus
 from ..runtime import Runtime
 
-# A verifier finalizes a claim itself only this many blocks after anyone could: the aggregator goes first.
 FALLBACK_BLOCKS = 8
 
 
-def send_or_log(rt: Runtime, key: str, function: str, *args) -> bool:
+def send_or_log(rt: Runtime, key: str, function: str, *args, wait: bool = True) -> bool:
     """Submit through the outbox; a revert at signing (another node was first, a window moved) is logged."""
     try:
-        rt.outbox.submit(key, function, *args)
+        rt.outbox.submit(key, function, *args, wait=wait)
         return True
     except ContractRevert as exc:
         rt.state.log("refused", key=key, function=function, error=str(exc))
         return False
 
 
+def _settle_or_send(rt: Runtime, key: str, function: str, *args) -> None:
+    if rt.outbox.status(key) is not None:
+        rt.outbox.settle(key)
+    else:
+        send_or_log(rt, key, function, *args)
+
+
 def due_claims(rt: Runtime, block: int, slack: int = 0) -> list[int]:
     """Pending claims of the job whose challenge window closed `slack` blocks ago and whose dispute is not open."""
     p = rt.job_params
-    due = []
-    for row in rt.state.rows("select claim_id from claims where job_id = ? and status = 'Pending' order by claim_id",
-                             (rt.job_id,)):
-        c = rt.ledger.claim(row["claim_id"])
-        if c.status != ClaimStatus.PENDING:
-            continue
-        open_dispute = c.dispute_id != 0 and rt.ledger.dispute(c.dispute_id).status == DisputeStatus.OPEN
-        if rules.finalize_allowed(block - slack, c.seed_block, p.verify_window, p.challenge_window, open_dispute):
-            due.append(row["claim_id"])
-    return due
+    rows = rt.state.rows("select c.claim_id, c.submit_block, d.status as dispute_status from claims c left join "
+                         "disputes d on d.dispute_id = c.dispute_id where c.job_id = ? and c.status = 'Pending' "
+                         "order by c.claim_id", (rt.job_id,))
+    return [r["claim_id"] for r in rows
+            if rules.finalize_allowed(block - slack, rules.seed_block(r["submit_block"]), p.verify_window,
+                                      p.challenge_window, r["dispute_status"] == "Open")]
 
 
 def finalize_claims(rt: Runtime, block: int, slack: int = 0) -> None:
     """One finalizeClaims for every due claim: one transaction's base cost for the whole batch."""
     due = due_claims(rt, block, slack)
-    if not due:
-        return
-    key = "finalize:" + ",".join(map(str, due))
-    if rt.outbox.status(key) is not None:
-        rt.outbox.settle(key)
-        return
-    send_or_log(rt, key, "finalizeClaims", due)
+    if due:
+        _settle_or_send(rt, "finalize:" + ",".join(map(str, due)), "finalizeClaims", due)
 
 
-def resolve_disputes(rt: Runtime, block: int, only: set[int] | None = None) -> None:
+def resolve_disputes(rt: Runtime, block: int, slack: int = 0) -> None:
     """resolveDispute for every open dispute of the job whose current attempt's reveal window is over."""
     p = rt.job_params
-    for row in rt.state.rows("select dispute_id from disputes where job_id = ? and status = 'Open'", (rt.job_id,)):
-        dispute_id = row["dispute_id"]
-        if only is not None and dispute_id not in only:
-            continue
-        d = rt.ledger.dispute(dispute_id)
-        if d.status != DisputeStatus.OPEN:
-            continue
-        if not rules.resolve_allowed(block, d.jury_seed_block, p.commit_window, p.reveal_window):
-            continue
-        key = f"resolve:{dispute_id}:{d.attempt}"
-        if rt.outbox.status(key) is not None:
-            rt.outbox.settle(key)
-            continue
-        send_or_log(rt, key, "resolveDispute", dispute_id)
+    for d in rt.state.rows("select dispute_id, attempt, attempt_start from disputes where job_id = ? and "
+                           "status = 'Open'", (rt.job_id,)):
+        seed_blk = rules.jury_seed_block(d["attempt_start"])
+        if rules.resolve_allowed(block - slack, seed_blk, p.commit_window, p.reveal_window):
+            _settle_or_send(rt, f"resolve:{d['dispute_id']}:{d['attempt']}", "resolveDispute", d["dispute_id"])
 
 
-def finalize_head(rt: Runtime, proposal_id: int, block: int) -> None:
+def finalize_head(rt: Runtime, proposal_id: int, block: int, slack: int = 0) -> None:
     """finalizeHead once the head window passed and no dispute of it is open (a proven-wrong one is Rejected)."""
-    pr = rt.ledger.proposal(proposal_id)
-    if pr.status != ProposalStatus.PENDING or block <= pr.propose_block + rt.job_params.head_window:
+    pr = rt.state.one("select p.block, p.status, d.status as dispute_status from proposals p left join disputes d "
+                      "on d.dispute_id = p.dispute_id where p.proposal_id = ?", (proposal_id,))
+    if pr is None or pr["status"] != "Pending" or block - slack <= pr["block"] + rt.job_params.head_window:
         return
-    if pr.dispute_id and rt.ledger.dispute(pr.dispute_id).status == DisputeStatus.OPEN:
+    if pr["dispute_status"] == "Open":
         return
-    key = f"finalize-head:{proposal_id}"
-    if rt.outbox.status(key) is not None:
-        rt.outbox.settle(key)
-        return
-    send_or_log(rt, key, "finalizeHead", proposal_id)
+    _settle_or_send(rt, f"finalize-head:{proposal_id}", "finalizeHead", proposal_id)
+
+
+__all__ = ["ContractRevert", "DisputeStatus", "ProposalStatus", "FALLBACK_BLOCKS", "send_or_log", "due_claims",
+           "finalize_claims", "resolve_disputes", "finalize_head"]

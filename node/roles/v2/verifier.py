@@ -37,6 +37,8 @@ class VerifierV2(Verifier):
     def tick(self) -> None:
         rt = self.rt
         block = rt.block()
+        rt.outbox.check_sent()  # approvals and commitments go out without waiting for their receipts
+        self.juror.tick(block)  # first: a juror's windows are the shortest
         for claim in rt.state.rows("select * from claims where job_id = ? and status = 'Pending' and worker != ? "
                                    "order by claim_id", (rt.job_id, rt.address)):
             try:
@@ -46,11 +48,7 @@ class VerifierV2(Verifier):
                     raise
                 rt.state.log("member-error", claim=claim["claim_id"], error=f"{type(exc).__name__}: {exc}")
         self._keep_approved_results()
-        self.juror.tick(block)
-        mine = {r["dispute_id"] for r in rt.state.rows(
-            "select dispute_id from challenges where challenger = ? union "
-            "select dispute_id from jurors where juror = ?", (rt.address, rt.address))}
-        settle.resolve_disputes(rt, block, only=mine)
+        settle.resolve_disputes(rt, block, slack=settle.FALLBACK_BLOCKS)
         settle.finalize_claims(rt, block, slack=settle.FALLBACK_BLOCKS)
         job = rt.job()
         if job["pending_proposal"] and not self.collude:
@@ -79,10 +77,12 @@ class VerifierV2(Verifier):
         if rt.outbox.status(key) is not None:
             rt.outbox.settle(key)
             return
+        decided = rt.state.one("select * from verdicts where kind = 'head' and subject_id = ?", (proposal_id,))
+        if decided is not None and decided["decision"] == "approve":
+            return  # checked once: the mean it proposed is the one we rebuilt
         pr = rt.ledger.proposal(proposal_id)
         if pr.status != ProposalStatus.PENDING or pr.dispute_id or block > pr.propose_block + rt.job_params.head_window:
             return
-        decided = rt.state.one("select * from verdicts where kind = 'head' and subject_id = ?", (proposal_id,))
         if decided is None:
             if not accepted_claims_synced(rt, pr.round):
                 return
