@@ -90,7 +90,7 @@ def create(
         print_json(created)
         return
     typer.echo(f"job {created['job_id']} created: spec {created['spec_hash']}, genesis head {created['genesis_head']}")
-    typer.echo(f"escrow {format_eth(created['escrow_wei'])} ETH; spec saved to {h / 'jobs' / str(created['job_id'])}")
+    typer.echo(f"escrow {format_eth(created['escrow_wei'])}; spec saved to {h / 'jobs' / str(created['job_id'])}")
 
 
 V1_TERMS = {"reward": "reward_per_claim", "fee": "verifier_fee", "quorum": "quorum", "max_votes": "max_votes",
@@ -139,7 +139,7 @@ def fund(job_id: Annotated[int, typer.Argument(help="job id")],
     receipt = ledger.send(account, "fund", job_id, value=parse_eth(amount))
     escrow = ledger.job(job_id).escrow if is_v2(ledger) else ledger.call("getJob", job_id)[2]
     typer.echo(f"funded job {job_id} with {amount} ETH (tx {receipt['transactionHash'].to_0x_hex()}); "
-               f"escrow now {format_eth(escrow)} ETH")
+               f"escrow now {format_eth(escrow)}")
 
 
 @job_app.command("show")
@@ -164,7 +164,7 @@ def show(job_id: Annotated[int, typer.Argument(help="job id")],
     for key, value in summary.items():
         if key.endswith("_wei") or key in ("reward_per_claim", "verifier_fee", "min_worker_stake",
                                             "min_verifier_stake", "worker_slash", "verifier_slash"):
-            value = f"{format_eth(value)} ETH"
+            value = format_eth(value)
         typer.echo(f"{key:>20}: {value}")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
+from web3.logs import DISCARD
 
 from node.chain.errors import ChainError
 from node.chain.v2.views import LedgerV2, Role
@@ -24,9 +25,14 @@ class StillBonded(ChainError):
     pass
 
 
+def _logs(ledger: LedgerV2, event: str, receipt: dict) -> list:
+    """`event`'s logs in the receipt; the receipt's other events (SeatRegistered beside Staked) are skipped."""
+    return getattr(ledger.contract.events, event)().process_receipt(receipt, errors=DISCARD)
+
+
 def _result(ledger: LedgerV2, action: str, account: LocalAccount, receipt: dict, event: str,
             detail_fields: tuple[str, ...] = ()) -> TxResult:
-    logs = getattr(ledger.contract.events, event)().process_receipt(receipt)
+    logs = _logs(ledger, event, receipt)
     mine = [log for log in logs if log["args"].get("account") == account.address]
     if not mine:
         raise ChainError(f"{action} mined in block {receipt['blockNumber']} without a {event} event")
@@ -43,7 +49,7 @@ def stake_v2(ledger: LedgerV2, account: LocalAccount, role: Role, amount_wei: in
     _check_funds(ledger, account.address, amount_wei)
     receipt = ledger.send(account, "stake", int(role), value=amount_wei)
     result = _result(ledger, "stake", account, receipt, "Staked", ("role", "newActive"))
-    seats = [log["args"]["seatIndex"] for log in ledger.contract.events.SeatRegistered().process_receipt(receipt)
+    seats = [log["args"]["seatIndex"] for log in _logs(ledger, "SeatRegistered", receipt)
              if log["args"]["account"] == account.address]
     if seats:
         result.detail["seatRegistered"] = int(seats[-1])
@@ -77,7 +83,7 @@ def request_unstake_v2(ledger: LedgerV2, account: LocalAccount, role: Role, amou
     receipt = ledger.send(account, "requestUnstake", int(role), amount_wei)
     result = _result(ledger, "unstake", account, receipt, "UnstakeRequested",
                      ("role", "newActive", "newUnbonding", "unlockBlock"))
-    retired = [log["args"]["seatIndex"] for log in ledger.contract.events.SeatRetired().process_receipt(receipt)
+    retired = [log["args"]["seatIndex"] for log in _logs(ledger, "SeatRetired", receipt)
                if log["args"]["account"] == account.address]
     if retired:
         result.detail["seatRetired"] = int(retired[-1])
