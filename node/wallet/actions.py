@@ -56,6 +56,9 @@ def explain(exc: ContractRevert) -> str:
         # v2 (LedgerV2): bonds lock part of the active stake
         "InsufficientUnlockedStake": lambda: f"{_wei(args.get('needed'))} needed but only {_wei(args.get('unlocked'))} "
                                              "of the stake is unlocked (the rest bonds open obligations)",
+        "InvalidJobParam": lambda: f"job term number {args.get('param')} (ILedgerV2.Param, in its declaration order) "
+                                   f"is {args.get('value')}, against the limit {args.get('limit')}: see the caps in "
+                                   "contracts/v2.md and ILedgerV2's createJob",
         "NothingUnbonding": lambda: "nothing is unbonding for this role: run `wallet unstake --amount ETH` first",
         "InsufficientStake": lambda: "the active stake is smaller than that",
         "NothingToWithdraw": lambda: "this address has no credit to withdraw",
