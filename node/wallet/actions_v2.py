@@ -63,7 +63,7 @@ def check_unstake(ledger: LedgerV2, address: str, role: Role, amount_wei: int) -
         raise UnstakeRefused(
             f"cannot unstake {format_eth(amount_wei)} of {st.role} stake: only {format_eth(st.unlocked_wei)} is "
             f"unlocked (active {format_eth(st.active_wei)} - locked {format_eth(st.locked_wei)} by the bonds of "
-            "open claims, approvals, challenges or juror votes); no transaction was sent")
+            "open claims, approvals, challenges, juror votes or head proposals); no transaction was sent")
 
 
 def seat_retire_warning(ledger: LedgerV2, address: str, role: Role) -> str | None:
