@@ -14,6 +14,7 @@ from hexbytes import HexBytes
 from node.chain.client import Ledger
 from node.chain.errors import ChainError, ContractRevert
 
+from .amounts import format_eth
 from .balance import read_balance
 from .session import ROLE_NAMES
 
@@ -51,7 +52,13 @@ def explain(exc: ContractRevert) -> str:
         "StakeLocked": lambda: f"the stake backs {args.get('openLocks')} open claim(s) or vote(s); "
                                "it can start unbonding once they are finalized",
         "StakeStillBonded": lambda: f"the unbonding stake unlocks at block {args.get('unlockBlock')} "
-                                    f"(now {args.get('current')}); try again then",
+                                    f"(now {args.get('current', args.get('currentBlock'))}); try again then",
+        # v2 (LedgerV2): bonds lock part of the active stake
+        "InsufficientUnlockedStake": lambda: f"{_wei(args.get('needed'))} needed but only {_wei(args.get('unlocked'))} "
+                                             "of the stake is unlocked (the rest bonds open obligations)",
+        "InvalidJobParam": lambda: f"job term number {args.get('param')} (ILedgerV2.Param, in its declaration order) "
+                                   f"is {args.get('value')}, against the limit {args.get('limit')}: see the caps in "
+                                   "contracts/v2.md and ILedgerV2's createJob",
         "NothingUnbonding": lambda: "nothing is unbonding for this role: run `wallet unstake --amount ETH` first",
         "InsufficientStake": lambda: "the active stake is smaller than that",
         "NothingToWithdraw": lambda: "this address has no credit to withdraw",
@@ -59,6 +66,10 @@ def explain(exc: ContractRevert) -> str:
     }
     hint = hints.get(exc.name)
     return f"{exc}: {hint()}" if hint else str(exc)
+
+
+def _wei(value) -> str:
+    return format_eth(int(value)) if isinstance(value, int) else str(value)
 
 
 def _result(ledger: Ledger, action: str, account: LocalAccount, receipt: dict, event: str,

@@ -36,7 +36,15 @@ wallet_app = typer.Typer(
 )
 
 RoleOpt = Annotated[str, typer.Option("--role", help="worker or verifier")]
-AmountOpt = Annotated[str, typer.Option("--amount", help="amount in ETH, e.g. 0.5")]
+AmountOpt = Annotated[Optional[str], typer.Option("--amount", help="amount in ETH, e.g. 0.5")]
+AmountArg = Annotated[Optional[str], typer.Argument(metavar="[AMOUNT]", help="amount in ETH (or --amount)")]
+
+
+def _one_amount(positional: str | None, option: str | None, what: str) -> str | None:
+    """AMOUNT may be given as the argument or as --amount, not both."""
+    if positional is not None and option is not None:
+        raise WalletError(f"give the amount to {what} once: as AMOUNT or as --amount, not both")
+    return positional if positional is not None else option
 
 
 # -- keystores ---------------------------------------------------------------------------------------------
@@ -189,12 +197,23 @@ def balance(
     """ETH, stakes, unbonding, claimable credit and pending rewards, per address (no password needed)."""
     from .balance import read_balance
 
+    from .session import is_v2
+
     h = _home(home)
     session = _session(h, rpc, deployment)
-    rows = [(label, read_balance(session.ledger, addr, session.deployment.block))
+    read = read_balance
+    if is_v2(session.ledger):
+        from .balance_v2 import read_balance_v2 as read
+    rows = [(label, read(session.ledger, addr, session.deployment.block))
             for label, addr in _addresses(h, names or [], address_opt or [])]
     if as_json:
         _print_json([{"wallet": label, **b.to_json()} for label, b in rows])
+        return
+    if is_v2(session.ledger):
+        from .cli_v2 import echo_balance_v2
+
+        for label, b in rows:
+            echo_balance_v2(label, b)
         return
     for label, b in rows:
         typer.echo(f"{label + '  ' if label != b.address else ''}{b.address}  (block {b.block})")
@@ -246,7 +265,8 @@ def _report(result, as_json: bool, text: str) -> None:
 @user_errors
 def stake(
     role: RoleOpt,
-    amount: AmountOpt,
+    amount_arg: AmountArg = None,
+    amount: AmountOpt = None,
     wallet: WalletOpt = None,
     home: HomeOpt = None,
     password_file: PasswordFileOpt = None,
@@ -254,13 +274,25 @@ def stake(
     deployment: DeploymentOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Bond ETH as worker or verifier stake (adds to an existing stake)."""
+    """Bond ETH as worker or verifier stake (adds to an existing stake; v2: a verifier reaching seatStake gets a seat)."""
     from .actions import stake as do_stake
-    from .session import role_id
+    from .session import is_v2, role_id
 
     h = _home(home)
+    amount = _one_amount(amount_arg, amount, "stake")
+    if amount is None:
+        raise WalletError("give the amount to stake: `wallet stake --role R AMOUNT` (ETH, e.g. 0.5)")
     rid, wei = role_id(role), parse_eth(amount)
     session, account = _signing_session(h, wallet, password_file, rpc, deployment)
+    if is_v2(session.ledger):
+        from node.chain.v2.views import Role
+
+        from .actions_v2 import stake_v2
+        from .cli_v2 import stake_text
+
+        result = stake_v2(session.ledger, account, Role(rid), wei)
+        _report(result, as_json, stake_text(result, role))
+        return
     result = do_stake(session.ledger, account, rid, wei)
     _report(result, as_json, f"staked {format_eth(result.amount_wei)} as {role}; "
                              f"active {role} stake now {format_eth(result.detail['newActive'])}")
@@ -270,6 +302,7 @@ def stake(
 @user_errors
 def unstake(
     role: RoleOpt,
+    amount_arg: AmountArg = None,
     amount: Annotated[Optional[str], typer.Option("--amount", help="ETH to start unbonding")] = None,
     finish: Annotated[bool, typer.Option("--finish", help="pay out stake whose unbonding delay has passed")] = False,
     wallet: WalletOpt = None,
@@ -279,16 +312,23 @@ def unstake(
     deployment: DeploymentOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Unstake in two steps: `--amount ETH` starts unbonding; after the delay, `--finish` pays it out."""
-    from .actions import request_unstake, withdraw_stake
-    from .session import role_id
+    """Unstake in two steps: AMOUNT (or --amount) starts unbonding; after the delay, `withdraw-stake` pays it out.
 
+    On v2 only unlocked stake (active - locked by bonds) can unbond, and any unstake retires a verifier seat.
+    """
+    from .actions import request_unstake, withdraw_stake
+    from .session import is_v2, role_id
+
+    amount = _one_amount(amount_arg, amount, "unstake")
     if (amount is None) == (not finish):
-        raise WalletError("give either --amount ETH (start unbonding) or --finish (pay out unbonded stake)")
+        raise WalletError("give either AMOUNT ETH (start unbonding) or --finish (pay out unbonded stake)")
     h = _home(home)
     rid = role_id(role)
     wei = parse_eth(amount) if amount is not None else 0
     session, account = _signing_session(h, wallet, password_file, rpc, deployment)
+    if is_v2(session.ledger):
+        _unstake_v2(session, account, rid, role, wei, finish, as_json)
+        return
     if finish:
         result = withdraw_stake(session.ledger, account, rid)
         _report(result, as_json, f"withdrew {format_eth(result.amount_wei)} of unbonded {role} stake")
@@ -297,6 +337,49 @@ def unstake(
         _report(result, as_json,
                 f"unbonding {format_eth(result.detail['newUnbonding'])} of {role} stake until block "
                 f"{result.detail['unlockBlock']}; then run `gradchain wallet unstake --role {role} --finish`")
+
+
+def _unstake_v2(session, account, rid: int, role: str, wei: int, finish: bool, as_json: bool) -> None:
+    from node.chain.v2.views import Role
+
+    from .actions_v2 import check_unstake, request_unstake_v2, seat_retire_warning, withdraw_stake_v2
+    from .cli_v2 import unstake_text
+
+    if finish:
+        result = withdraw_stake_v2(session.ledger, account, Role(rid))
+        _report(result, as_json, f"withdrew {format_eth(result.amount_wei)} of unbonded {role} stake")
+        return
+    check_unstake(session.ledger, account.address, Role(rid), wei)  # refused before any warning or signature
+    warning = seat_retire_warning(session.ledger, account.address, Role(rid))
+    if warning:
+        typer.echo(warning, err=True)
+    result = request_unstake_v2(session.ledger, account, Role(rid), wei)
+    _report(result, as_json, unstake_text(result, role))
+
+
+@wallet_app.command("withdraw-stake")
+@user_errors
+def withdraw_stake_cmd(
+    role: RoleOpt,
+    wallet: WalletOpt = None,
+    home: HomeOpt = None,
+    password_file: PasswordFileOpt = None,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pay out unbonded stake once its unlock block is reached (same as `unstake --finish`)."""
+    from .actions import withdraw_stake
+    from .session import is_v2, role_id
+
+    h = _home(home)
+    rid = role_id(role)
+    session, account = _signing_session(h, wallet, password_file, rpc, deployment)
+    if is_v2(session.ledger):
+        _unstake_v2(session, account, rid, role, 0, True, as_json)
+        return
+    result = withdraw_stake(session.ledger, account, rid)
+    _report(result, as_json, f"withdrew {format_eth(result.amount_wei)} of unbonded {role} stake")
 
 
 @wallet_app.command("withdraw")
@@ -311,9 +394,12 @@ def withdraw(
 ) -> None:
     """Withdraw all claimable credit (rewards, fees, slash shares); waits for the receipt."""
     from .actions import withdraw_credit
+    from .session import is_v2
 
     h = _home(home)
     session, account = _signing_session(h, wallet, password_file, rpc, deployment)
+    if is_v2(session.ledger):
+        from .actions_v2 import withdraw_credit_v2 as withdraw_credit
     result = withdraw_credit(session.ledger, account, session.deployment.block)
     _report(result, as_json, f"withdrew {format_eth(result.amount_wei)} to {result.address}")
 
@@ -336,7 +422,11 @@ def history(
         ((_, addr),) = _addresses(h, [], [address_opt])
     else:
         ((_, addr),) = _addresses(h, [_pick_wallet(h, name, "`wallet history NAME`")], [])
+    from .session import is_v2
+
     session = _session(h, rpc, deployment)
+    if is_v2(session.ledger):
+        from .history_v2 import address_history_v2 as address_history
     entries = address_history(session.ledger, addr, session.deployment.block)
     if as_json:
         _print_json({"address": addr, "entries": [e.to_json() for e in entries]})
@@ -350,6 +440,8 @@ def history(
             f"role={e.role}" if e.role else "",
             f"claim={e.claim_id}" if e.claim_id is not None else "",
             f"job={e.job_id}" if e.job_id is not None else "",
+            f"dispute={e.dispute_id}" if e.dispute_id is not None else "",
+            f"proposal={e.proposal_id}" if e.proposal_id is not None else "",
             e.detail,
         ) if part)
         typer.echo(f"  block {e.block:>6}  {e.kind:<17} {format_eth(e.amount_wei):>24}  {where}  tx {e.tx_hash}")

@@ -37,16 +37,28 @@ class HistoryEntry:
     tx_hash: str
     kind: str  # stake | unstake-requested | stake-withdrawn | claim | vote | reward | fee | slash-share | slash
     #            | withdrawal | job-created | job-funded | escrow-withdrawn
+    #            (v2 adds seat-registered | seat-retired | approval | challenge)
     amount_wei: int
     role: str | None = None
     claim_id: int | None = None
     job_id: int | None = None
     detail: str = ""
+    # v2 only (history_v2.py): what a slash or slash share concerns, and the contract's reason name
+    dispute_id: int | None = None
+    proposal_id: int | None = None
+    seat: int | None = None
+    reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["amount_wei"] = str(self.amount_wei)  # JSON numbers lose precision above 2**53
+        for key in V2_FIELDS:  # v1 output keeps its keys
+            if data[key] is None:
+                del data[key]
         return data
+
+
+V2_FIELDS = ("dispute_id", "proposal_id", "seat", "reason")
 
 
 def _entry(event: Any) -> HistoryEntry:

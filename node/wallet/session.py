@@ -45,6 +45,13 @@ def open_ledger(home: Path, rpc_url: str | None = None, deployment_file: Path | 
     return LedgerSession(ledger=ledger_client(w3, deployment), deployment=deployment)
 
 
+def is_v2(ledger: Ledger) -> bool:
+    """The session's ledger is a LedgerV2 (the wallet commands then speak v2)."""
+    from node.chain.v2.views import LedgerV2
+
+    return isinstance(ledger, LedgerV2)
+
+
 def ledger_client(w3, deployment: Deployment) -> Ledger:
     """The client of the deployment's ledger version: Ledger (v1) or LedgerV2 (typed views of v2)."""
     if deployment.ledger_version == 2:

@@ -1,0 +1,49 @@
+"""`gradchain job create|show|fund` on LedgerV2: the v2 terms as options, JobParams and JobState shown by name,
+and terms the contract refuses shown as its named error with nothing created."""
+from __future__ import annotations
+
+import json
+
+from node.chain.v2.terms import JobTermsV2
+from node.wallet.amounts import format_eth
+
+from v2_wallet_helpers import ETH
+
+
+def test_create_then_show_by_field_name(job_cli, home, ledger, job_id):
+    params = ledger.job_params(job_id)  # created by the job_id fixture through `job create ... JOB_OPTIONS`
+    assert (params.committee_size, params.quorum, params.claim_bond, params.miss_penalty) == (3, 2, ETH // 2, ETH // 100)
+    assert (params.reward_per_claim, params.approval_fee, params.submit_window) == (ETH // 4, ETH // 50, 1000)
+    defaults = JobTermsV2()  # options not given keep JobTermsV2's defaults
+    assert (params.jury_size, params.challenge_bond, params.head_window) == (
+        defaults.jury_size, defaults.challenge_bond, defaults.head_window)
+
+    shown = job_cli(["show", job_id, "--home", home, "--json"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.stdout)
+    assert data["params"]["committee_size"] == 3 and data["params"]["claim_bond"] == ETH // 2
+    assert data["state"]["owner"] == ledger.job(job_id).owner and data["state"]["escrow"] == ledger.job(job_id).escrow
+    assert data["params"]["genesis_head"] == "0x" + ledger.job(job_id).head.hex()
+    assert set(data["claims_finalized"]) == {"accepted", "rejected", "expired"}
+
+    text = job_cli(["show", job_id, "--home", home]).stdout
+    assert "committee_size: 3" in text and "claim_bond: 0.5 ETH" in text and "escrow: " in text
+    assert "pending_proposal: 0" in text
+
+    funded = job_cli(["fund", job_id, "--amount", "1", "--dev-account", "6", "--home", home])
+    assert funded.exit_code == 0, funded.output
+    assert f"escrow now {format_eth(ledger.job(job_id).escrow)}" in funded.stdout
+
+
+def test_refused_terms_name_the_error_and_create_nothing(job_cli, home, ledger, job_id):
+    owner = ledger.job(job_id).owner  # dev account 0, which signs the refused creates below
+    nonce = ledger.w3.eth.get_transaction_count(owner)
+    bad = job_cli(["create", "--preset", "digits", "--dev-account", "0", "--home", home,
+                   "--committee-size", "3", "--quorum", "4"])
+    assert bad.exit_code == 1
+    assert "createJob reverted: InvalidJobParam(" in bad.stderr and "nothing was changed" in bad.stderr
+    v1_only = job_cli(["create", "--preset", "digits", "--dev-account", "0", "--home", home, "--max-votes", "3"])
+    assert v1_only.exit_code == 1 and "--max-votes: not a term of a v2 ledger's jobs" in v1_only.stderr
+    for result in (bad, v1_only):
+        assert "Traceback" not in result.output
+    assert ledger.w3.eth.get_transaction_count(owner) == nonce
