@@ -17,7 +17,7 @@ node_app = typer.Typer(help="Run a node (worker, verifier or aggregator) and ins
 
 ROLES = ("worker", "verifier", "aggregator")
 # DEMO/TESTS ONLY: the adversaries the protocol must defeat, by role (collude and bogus-head need a v2 ledger).
-CHEATS = {"worker": ("skip-training",), "verifier": ("collude",), "aggregator": ("bogus-head",)}
+CHEATS = {"worker": ("skip-training", "fake-withhold", "junk"), "verifier": ("collude",), "aggregator": ("bogus-head",)}
 
 
 @node_app.command("run")
@@ -36,8 +36,11 @@ def run(
     keep_every: Annotated[int, typer.Option(help="worker: store every m-th checkpoint, regenerate the rest")] = 2,
     auto_stake: Annotated[Optional[str], typer.Option(help="stake this many ETH at start if below the job's minimum")] = None,
     cheat: Annotated[Optional[str], typer.Option(help="DEMO/TESTS ONLY: a dishonest node: worker skip-training, "
+                                                 "fake-withhold, junk; "
                                                  "verifier collude (approves all, judges nothing faulty), "
                                                  "aggregator bogus-head")] = None,
+    cheat_from_round: Annotated[int, typer.Option(min=0, help="DEMO/TESTS ONLY: with --cheat, behave honestly "
+                                                  "before this round")] = 0,
     until_round: Annotated[Optional[int], typer.Option(min=0, help="worker: claim only in rounds before this one, "
                                                        "then keep serving its evidence until stopped")] = None,
     peer: Annotated[Optional[list[str]], typer.Option(help="aggregator: a verifier's URL to fetch approved results "
@@ -91,6 +94,8 @@ def run(
     worker_flags = {"max_threads": max_threads, "device": device, "max_disk_bytes": max_disk, "schedule": schedule,
                     "only_when_idle": only_when_idle, "idle_threshold": idle_threshold, "idle_grace_s": idle_grace}
     extra: dict[str, Any] = {}
+    if cheat_from_round and cheat is None:
+        raise ValueError("--cheat-from-round needs --cheat")
     if until_round is not None and role != "worker":
         raise ValueError("--until-round applies to workers only")
     if role == "worker":
@@ -101,6 +106,7 @@ def run(
     elif any(v is not None for v in worker_flags.values()):
         raise ValueError("--max-threads, --device, --max-disk, --schedule, --only-when-idle, --idle-threshold and "
                          f"--idle-grace apply to workers only, not to a {role}")
+    extra["cheat_from_round"] = cheat_from_round
     upload_peers, upload_quota_bytes = upload_settings(accept_uploads_from, upload_quota)
     account = signing_account(h, wallet, dev_account, password_file)
     options = NodeOptions(

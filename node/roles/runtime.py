@@ -100,6 +100,11 @@ class Runtime:
         return details
 
     # -- job facts -----------------------------------------------------------------------------------------
+    def cheating(self, round_: int) -> bool:
+        """DEMO/TESTS ONLY: this node's --cheat is in force in round `round_` (--cheat-from-round makes a sleeper:
+        honest until then, so that an honest network can first be shown to run clean)."""
+        return self.options.cheat is not None and round_ >= self.options.extra.get("cheat_from_round", 0)
+
     @property
     def v2(self) -> bool:
         """The deployment's ledger is LedgerV2 (committees, juries, bonds): the roles under roles/v2/ run."""

@@ -40,6 +40,7 @@ class Worker:
         from prover.claim import prove_claim
 
         self.prove = prove or prove_claim
+        self.prove_honestly = prove_claim
         extra = rt.options.extra
         self.settings: WorkerSettings = extra.get("worker_settings") or WorkerSettings()
         self.ask = extra.get("ask")  # the interactive consent prompt (None: not a terminal)
@@ -160,8 +161,14 @@ class Worker:
             self.progress = None
         transcript_bytes = proof.transcript.to_bytes()
         rt.store.put("transcript", transcript_bytes, expected_id=proof.transcript.root)
-        self.regeneration.add(proof.transcript)
+        if not rt.cheating(round_):  # a cheat's made-up checkpoints cannot be regenerated: they stay missing
+            self.regeneration.add(proof.transcript)
         rt.keep_checkpoint(proof.result_id, proof.result_tensors)
+        if rt.cheating(round_):  # DEMO/TESTS ONLY: what a dishonest worker will not serve
+            from .cheats import withheld_after
+
+            for artifact_id in withheld_after(rt.options.cheat, proof):
+                rt.store.delete(artifact_id)
         self.claim_bytes = self._measured_claim_bytes(proof, len(transcript_bytes))
         rt.state.log("trained", round=round_, root="0x" + proof.transcript.root.hex(),
                      seconds=round(proof.train_seconds, 3))
@@ -185,7 +192,8 @@ class Worker:
             self.progress["segments_done"] = j + 1
             self.gate.between_segments(still_useful=lambda: rt.block() < closes_at)
 
-        proof = self.prove(spec, head_tensors, round_, rt.address, DirStore(rt.store.root),
+        prove = self.prove if rt.cheating(round_) else self.prove_honestly
+        proof = prove(spec, head_tensors, round_, rt.address, DirStore(rt.store.root),
                            keep_every=rt.options.keep_every, progress=between_segments, device=self.device,
                            job_key=rt.job_key)
         if self.progress["segments_done"] == 0:  # a strategy that reports no progress (the demo's cheater)

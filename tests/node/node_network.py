@@ -78,11 +78,21 @@ class Network:
         shutil.copyfile(saved, self.anvil.state_path)
         self.anvil.start()
 
-    def deploy_and_create_job(self, spec, terms: JobTerms) -> None:
+    def deploy_and_create_job(self, spec, terms) -> None:
+        """terms: JobTerms deploys GradchainLedger (v1), JobTermsV2 deploys LedgerV2."""
+        from node.chain.v2.terms import JobTermsV2
+
         w3 = connect(self.anvil.url)
-        self.ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks=10)
+        version = 2 if isinstance(terms, JobTermsV2) else 1
+        if version == 2:
+            from node.chain.v2.deploy import deploy_ledger_v2
+
+            self.ledger, receipt = deploy_ledger_v2(w3, dev_account(0), unbonding_delay_blocks=10,
+                                                    seat_stake_wei=10**18 // 2)
+        else:
+            self.ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks=10)
         self.deployment = Deployment(chain_id=w3.eth.chain_id, address=self.ledger.address,
-                                     block=receipt["blockNumber"], rpc_url=self.anvil.url)
+                                     block=receipt["blockNumber"], rpc_url=self.anvil.url, ledger_version=version)
         self.deployment.save(deployment_path(self.home))
         self.spec = spec
         self.job_id = 1
@@ -131,6 +141,11 @@ class Network:
                     assert time.monotonic() < deadline, f"{name} never served /status"
                     time.sleep(0.2)
 
+    def crashed(self) -> list[str]:
+        """Nodes that exited on their own with a status other than a signal's (a bug, not a test's kill)."""
+        return [n.name for n in self.nodes.values()
+                if n.process is not None and n.process.poll() is not None and n.process.returncode not in (0, -9, -15)]
+
     def stop(self, name: str, sig: int = signal.SIGTERM) -> int:
         node = self.nodes[name]
         if node.process and node.process.poll() is None:
@@ -155,6 +170,8 @@ class Network:
 
     # -- chain queries ------------------------------------------------------------------------------------------
     def round(self) -> int:
+        if self.deployment.ledger_version == 2:
+            return self.ledger.job(self.job_id).round
         return self.ledger.call("getJob", self.job_id)[4]
 
     def wait_round(self, target: int, timeout_s: float) -> None:

@@ -39,7 +39,7 @@ class AggregatorV2:
         if not accepted_claims_synced(rt, round_):
             return
         head, _ = round_mean(rt, rt.job_id, round_)
-        if self.bogus and head != job["head"]:
+        if self.bogus and rt.cheating(round_) and head != job["head"]:
             from eth_utils import keccak
 
             head = keccak(b"not the mean" + head)

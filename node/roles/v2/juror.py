@@ -11,6 +11,7 @@ import json
 import os
 import time
 
+from ... import failpoints
 from ...chain.errors import ContractRevert
 from ...chain.v2 import rules
 from ...chain.v2.views import DisputeKind, Role
@@ -62,7 +63,8 @@ class Juror:
                 return
             secret = self._secret(dispute_id, attempt, d)
             commitment = rules.commitment(int(secret["verdicts"]), bytes.fromhex(secret["salt"][2:]), rt.address)
-            send_or_log(rt, commit_key, "commitVerdict", dispute_id, commitment, wait=False)
+            if send_or_log(rt, commit_key, "commitVerdict", dispute_id, commitment, wait=False):
+                failpoints.hit("juror-committed")
         elif rules.reveal_open(block, seed_blk, p.commit_window, p.reveal_window):
             if rt.outbox.status(reveal_key) is not None:
                 rt.outbox.settle(reveal_key)

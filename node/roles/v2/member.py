@@ -20,6 +20,8 @@ from ..claim_check import fetch_for, round_head, subject_of
 from .settle import send_or_log
 
 # Abstentions that are the worker's doing: its evidence could not be fetched or bound to its claim.
+# Blocks between two members' turns to challenge: enough for the first one's challenge to be mined and seen.
+TURN_BLOCKS = 4
 DATA_FAULTS = {"artifact_uri_invalid", "transcript_unavailable", "transcript_malformed", "checkpoint_unavailable",
                "checkpoint_mismatch", "checkpoint_malformed"}
 
@@ -101,14 +103,14 @@ class CommitteeMember:
         approvers = [m for m in seat.members if m in approved]
         others_pending = [m for m in seat.members if m != rt.address and m not in approved]
         # One challenge suffices, and every challenger is a party the jury cannot draw: the members that did not
-        # approve take turns, two blocks apart in committee order, and a later one stands down once a dispute is
+        # approve take turns, TURN_BLOCKS apart in committee order, and a later one stands down once a dispute is
         # open, staying eligible as a juror (a jury of honest non-parties is what outvotes colluders).
         rank = [m for m in seat.members if m not in approved].index(rt.address)
-        ready_at = seat.vote_deadline + 1 + 2 * rank if others_pending else 0
+        ready_at = seat.vote_deadline + 1 + TURN_BLOCKS * rank if others_pending else 0
         last_blocks = block + 3 >= seat.challenge_deadline  # never let the window close on a known fault
         if block < ready_at and not last_blocks:
             return
-        if claim.get("dispute_id"):
+        if claim.get("dispute_id") or rt.ledger.claim(claim_id).dispute_id:  # the follower lags a block
             rt.state.log("challenge-stood-down", claim=claim_id, dispute=claim["dispute_id"])
             self.done.add(claim_id)
             return

@@ -20,7 +20,7 @@ from .member import CommitteeMember
 class VerifierV2(Verifier):
     def __init__(self, rt: Runtime, collude: bool = False):
         super().__init__(rt)
-        self.collude = collude
+        self.collude = collude  # DEMO/TESTS ONLY, from round --cheat-from-round on
         self.member = CommitteeMember(self, collude=collude)
         self.juror = Juror(rt, collude=collude)
 
@@ -37,6 +37,9 @@ class VerifierV2(Verifier):
     def tick(self) -> None:
         rt = self.rt
         block = rt.block()
+        job = rt.job()
+        colluding = self.collude and rt.cheating(job["round"])
+        self.member.collude = self.juror.collude = colluding
         rt.outbox.check_sent()  # approvals and commitments go out without waiting for their receipts
         self.juror.tick(block)  # first: a juror's windows are the shortest
         for claim in rt.state.rows("select * from claims where job_id = ? and status = 'Pending' and worker != ? "
@@ -50,9 +53,8 @@ class VerifierV2(Verifier):
         self._keep_approved_results()
         settle.resolve_disputes(rt, block, slack=settle.FALLBACK_BLOCKS)
         settle.finalize_claims(rt, block, slack=settle.FALLBACK_BLOCKS)
-        job = rt.job()
-        if job["pending_proposal"] and not self.collude:
-            self._watch_head(job["pending_proposal"], block)
+        if job["pending_proposal"]:
+            self._watch_head(job["pending_proposal"], block, colluding)
         rt.status.update(round=job["round"], claims_checked=self.claims_checked, disputes_judged=self.juror.disputes_judged,
                          seconds_verifying=round(self.verify_seconds, 3), updated_at=time.time())
 
@@ -69,7 +71,7 @@ class VerifierV2(Verifier):
             except Exception as exc:  # the worker's server is gone: the replay may still have cached nothing
                 rt.state.log("result-copy-failed", claim=row["claim_id"], error=f"{type(exc).__name__}: {exc}")
 
-    def _watch_head(self, proposal_id: int, block: int) -> None:
+    def _watch_head(self, proposal_id: int, block: int, colluding: bool) -> None:
         from ...heads import accepted_claims_synced, round_mean
 
         rt = self.rt
@@ -78,8 +80,8 @@ class VerifierV2(Verifier):
             rt.outbox.settle(key)
             return
         decided = rt.state.one("select * from verdicts where kind = 'head' and subject_id = ?", (proposal_id,))
-        if decided is not None and decided["decision"] == "approve":
-            return  # checked once: the mean it proposed is the one we rebuilt
+        if decided is not None and (decided["decision"] == "approve") != colluding:
+            return  # checked once: nothing to challenge
         pr = rt.ledger.proposal(proposal_id)
         if pr.status != ProposalStatus.PENDING or pr.dispute_id or block > pr.propose_block + rt.job_params.head_window:
             return
@@ -92,5 +94,6 @@ class VerifierV2(Verifier):
                        "reason": json.dumps({"recomputed": "0x" + head.hex(), "proposed": "0x" + pr.new_head.hex()}),
                        "decided_at": time.time(), "seed": ""}
             rt.state.upsert("verdicts", decided)
-        if decided["decision"] == "reject":
+        # A colluder (DEMO/TESTS ONLY) griefs instead: it challenges the heads that are right.
+        if (decided["decision"] == "reject") != colluding:
             settle.send_or_log(rt, key, "challengeHead", proposal_id)

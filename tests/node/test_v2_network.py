@@ -1,0 +1,190 @@
+"""LedgerV2 under real node processes (PROTOCOL.md v2 §10): an honest network, then the same network turned.
+
+Every node starts at once (as on a real network, where nobody announces its intentions): 5 workers, 7 verifiers
+and 2 aggregators. Some are sleepers (--cheat-from-round 2): a worker that will fake its segments and withhold
+their start checkpoints, one that will claim junk and serve nothing, 2 verifiers that will collude (approve
+whatever they are drawn for, find nothing faulty as jurors, challenge heads that are right) and an aggregator
+that will propose bogus heads. Rounds 0 and 1 are an honest network: every claim accepted, nobody slashed,
+verifiers paid. From round 2 on the honest workers' claims are still accepted; every fake or junk claim is
+Rejected with its worker's bond slashed, so none reaches a head; each colluder that approved one loses its
+approval bond; the bogus head is rejected and replaced by the mean; a false challenge of a right head costs its
+challenger. One honest verifier runs with a crash point between its jury commitment and its reveal: killed
+there, restarted, it reveals what it committed and keeps its bond.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from node.chain.v2.terms import JobTermsV2
+from node.chain.v2.views import ClaimStatus, CreditReason, DisputeKind, ProposalStatus, SlashReason
+from node.chain.devaccounts import dev_account
+from prover.presets import digits_spec
+
+from node_network import Network, free_port
+
+TERMS = JobTermsV2(submit_window=20, verify_window=20, challenge_window=14, jury_size=5, commit_window=12,
+                   reveal_window=8, head_window=10)
+SLEEPERS_WAKE = 2  # --cheat-from-round: the round the adversaries start cheating in
+HONEST = (("worker-1", "worker", 1), ("worker-2", "worker", 2), ("worker-3", "worker", 3),
+          ("verifier-1", "verifier", 5), ("verifier-2", "verifier", 6), ("verifier-3", "verifier", 7),
+          ("verifier-4", "verifier", 8), ("verifier-5", "verifier", 9), ("aggregator", "aggregator", 11))
+ADVERSARIES = (("withholder", "worker", 4, "fake-withhold"), ("junk", "worker", 12, "junk"),
+               ("colluder-1", "verifier", 13, "collude"), ("colluder-2", "verifier", 14, "collude"),
+               ("bogus-aggregator", "aggregator", 15, "bogus-head"))
+WITHHOLDER, JUNK, COLLUDERS, BOGUS = 4, 12, (13, 14), 15
+CRASHING_JUROR, CRASHING_INDEX = "verifier-1", 5
+
+
+def address(index: int) -> str:
+    return dev_account(index).address
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory):
+    network = Network(home=tmp_path_factory.mktemp("v2-network"), port=free_port())
+    network.start_chain()
+    network.deploy_and_create_job(digits_spec(), TERMS)
+    for name, role, index in HONEST:
+        network.add(name, role, index)
+        network.start(name, failpoint="juror-committed" if name == CRASHING_JUROR else None)
+    for name, role, index, cheat in ADVERSARIES:
+        network.add(name, role, index)
+        network.start(name, extra_args=("--cheat", cheat, "--cheat-from-round", str(SLEEPERS_WAKE)))
+    network.wait_serving(list(network.nodes), timeout_s=240)
+    network.create_job()
+    yield network
+    network.stop_all()
+
+
+def events(net: Network, name: str, since: int = 0) -> list[dict]:
+    return [e["args"] for e in net.ledger.events(max(since, net.deployment.block), names=[name])]
+
+
+def test_an_honest_network_accepts_every_claim_and_slashes_no_one(net):
+    net.wait_round(SLEEPERS_WAKE, timeout_s=240)
+    assert not net.crashed()
+    submitted = [e for e in events(net, "ClaimSubmitted") if e["round"] < SLEEPERS_WAKE]
+    finalized = {e["claimId"]: e["status"] for e in events(net, "ClaimFinalized")}
+    assert len(submitted) == 5 * SLEEPERS_WAKE, "5 workers, one claim each per round"
+    assert all(finalized[c["claimId"]] == ClaimStatus.ACCEPTED for c in submitted), finalized
+    assert events(net, "Slashed") == [], "nobody is slashed in an honest network"
+    fees = {e["account"] for e in events(net, "Credited") if e["reason"] == CreditReason.FEE}
+    assert len(fees) >= 5, "the committees' members were paid their fees"
+    advanced = [e for e in events(net, "HeadFinalized") if e["status"] == ProposalStatus.ACCEPTED]
+    assert len(advanced) >= 2 and events(net, "DisputeOpened") == []
+
+
+@pytest.fixture(scope="module")
+def adversarial(net):
+    """From round SLEEPERS_WAKE on: three rounds of adversaries; the crashing juror restarted once it died."""
+    net.wait_round(SLEEPERS_WAKE, timeout_s=240)
+    (woke,) = [e for e in net.ledger.events(net.deployment.block, names=["RoundStarted"])
+               if e["args"]["round"] == SLEEPERS_WAKE]
+    crashed_at = None
+    deadline = time.monotonic() + 480
+    while net.round() < SLEEPERS_WAKE + 3:
+        assert time.monotonic() < deadline, f"round {SLEEPERS_WAKE + 3} not reached (at {net.round()})"
+        assert not net.crashed(), {n: net.log_tail(n) for n in net.crashed()}
+        juror = net.nodes[CRASHING_JUROR].process
+        if juror.poll() is not None and crashed_at is None:
+            assert juror.returncode == -9, "killed by its crash point"
+            crashed_at = net.ledger.w3.eth.block_number
+            net.start(CRASHING_JUROR)  # no crash point this time
+        time.sleep(0.5)
+    end_round = net.round()
+    return {"start_block": woke["blockNumber"], "crashed_at": crashed_at, "end_round": end_round}
+
+
+def settled(net: Network, adversarial: dict) -> dict[int, int]:
+    """claim id -> final status, for the claims of the adversarial rounds that are over."""
+    rounds = range(SLEEPERS_WAKE, adversarial["end_round"])
+    ids = {e["claimId"] for e in events(net, "ClaimSubmitted", adversarial["start_block"]) if e["round"] in rounds}
+    return {e["claimId"]: e["status"] for e in events(net, "ClaimFinalized", adversarial["start_block"])
+            if e["claimId"] in ids}
+
+
+def claims_of(net: Network, worker_index: int, since: int) -> list[dict]:
+    return [e for e in events(net, "ClaimSubmitted", since) if e["worker"] == address(worker_index)]
+
+
+def slashes(net: Network, since: int, reason: SlashReason) -> list[dict]:
+    return [e for e in events(net, "Slashed", since) if e["reason"] == reason]
+
+
+def test_fake_withheld_and_junk_claims_are_rejected_and_their_workers_slashed(net, adversarial):
+    since, final = adversarial["start_block"], settled(net, adversarial)
+    claim_bonds = {(e["account"], e["subjectId"]) for e in slashes(net, since, SlashReason.CLAIM_BOND)}
+    for name, index in (("withholder", WITHHOLDER), ("junk", JUNK)):
+        claims = [c for c in claims_of(net, index, since) if c["claimId"] in final]
+        assert claims, f"the {name} claimed"
+        for c in claims:
+            assert final[c["claimId"]] == ClaimStatus.REJECTED, (name, c["claimId"], final)
+            assert (address(index), c["claimId"]) in claim_bonds, f"the {name} kept its bond on {c['claimId']}"
+    # One stake backs as many open claims as its bonds cover: 1 ETH staked, 0.5 ETH per claim, two slashes.
+    assert all(len(claims_of(net, i, since)) <= 2 for i in (WITHHOLDER, JUNK))
+
+
+def test_honest_claims_beside_the_adversaries_are_accepted(net, adversarial):
+    since, final = adversarial["start_block"], settled(net, adversarial)
+    for _, role, index in HONEST:
+        if role == "worker":
+            claims = [c for c in claims_of(net, index, since) if c["claimId"] in final]
+            assert claims and all(final[c["claimId"]] == ClaimStatus.ACCEPTED for c in claims), (index, final)
+    honest = {address(i) for _, _, i in HONEST}
+    # The crashing juror may miss an approval while it is down (a miss penalty): nothing else touches the honest.
+    slashed = [e for e in events(net, "Slashed", since) if e["account"] in honest and not (
+        e["account"] == address(CRASHING_INDEX) and e["reason"] == SlashReason.MISS_PENALTY)]
+    assert not slashed, slashed
+
+
+def test_no_fake_reaches_a_head(net, adversarial):
+    since = adversarial["start_block"]
+    accepted = {e["claimId"] for e in events(net, "ClaimFinalized", since) if e["status"] == ClaimStatus.ACCEPTED}
+    fakes = {c["claimId"] for i in (WITHHOLDER, JUNK) for c in claims_of(net, i, since)}
+    assert not accepted & fakes
+    heads = [e["head"] for e in events(net, "HeadAdvanced", since)]
+    proposals = {e["proposalId"]: e for e in events(net, "HeadProposed", since)}
+    bogus = {p["newHead"] for p in proposals.values() if p["proposer"] == address(BOGUS)
+             and p["newHead"] != p["parent"]}
+    assert heads and not bogus & set(heads), "a bogus head was installed"
+
+
+def test_colluders_that_approved_a_fake_lose_their_approval_bonds(net, adversarial):
+    since = adversarial["start_block"]
+    rejected = {e["claimId"] for e in events(net, "ClaimFinalized", since) if e["status"] == ClaimStatus.REJECTED}
+    approvals = {(e["member"], e["claimId"]) for e in events(net, "Approved", since) if e["claimId"] in rejected}
+    colluders = {address(i) for i in COLLUDERS}
+    caught = {(e["account"], e["subjectId"]) for e in slashes(net, since, SlashReason.APPROVAL_BOND)}
+    theirs = {a for a in approvals if a[0] in colluders}
+    assert theirs, "no colluder was drawn for a fake claim: the scenario proved nothing"
+    assert theirs <= caught, theirs - caught
+    assert not {a for a in caught if a[0] not in colluders}, "only colluders approved fakes"
+
+
+def test_a_bogus_head_is_rejected_and_a_false_head_challenge_costs_the_challenger(net, adversarial):
+    since = adversarial["start_block"]
+    head_disputes = {e["disputeId"]: e for e in events(net, "DisputeOpened", since) if e["kind"] == DisputeKind.HEAD}
+    assert head_disputes, "no head was challenged"
+    finalized = {e["proposalId"]: e["status"] for e in events(net, "HeadFinalized", since)}
+    proposals = {e["proposalId"]: e for e in events(net, "HeadProposed", since)}
+    bogus = [p for p, e in proposals.items() if e["proposer"] == address(BOGUS) and e["newHead"] != e["parent"]]
+    assert bogus and all(finalized.get(p) == ProposalStatus.REJECTED for p in bogus), (bogus, finalized)
+    assert {(address(BOGUS), SlashReason.HEAD_BOND)} <= {(e["account"], e["reason"]) for e in events(net, "Slashed", since)}
+    challenged = {e["proposalId"]: e["challenger"] for e in events(net, "HeadChallenged", since)}
+    false_challenges = [p for p, who in challenged.items() if who in {address(i) for i in COLLUDERS}
+                        and finalized.get(p) == ProposalStatus.ACCEPTED]
+    paid = {(e["account"], e["subjectId"]) for e in slashes(net, since, SlashReason.CHALLENGE_BOND)}
+    for p in false_challenges:
+        dispute = next(d for d, o in head_disputes.items() if o["subjectId"] == p)
+        assert (challenged[p], dispute) in paid, f"colluder's false challenge of head {p} cost it nothing"
+
+
+def test_a_juror_killed_between_commit_and_reveal_reveals_after_its_restart(net, adversarial):
+    assert adversarial["crashed_at"] is not None, f"{CRASHING_JUROR} never reached its crash point"
+    me = address(CRASHING_INDEX)
+    committed = {(e["disputeId"], e["attempt"]) for e in events(net, "VerdictCommitted") if e["juror"] == me}
+    revealed = {(e["disputeId"], e["attempt"]) for e in events(net, "VerdictRevealed") if e["juror"] == me}
+    assert committed and committed <= revealed, (committed, revealed)
+    assert not [e for e in events(net, "Slashed") if e["account"] == me and e["reason"] == SlashReason.JUROR_BOND]
