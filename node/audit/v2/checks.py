@@ -326,7 +326,7 @@ def check_credits(L: Ledger, snap: SnapshotV2) -> CheckResult:
         want_list = sorted((_low(a), v) for a, v in want.items() if v)
         got = _credited(L, "claim", cid)
         if want_list != got:
-            check.add(FAIL, claim=cid, status=c["status"], rule="reward and fees of finalizeClaim",
+            check.add(FAIL, claim=cid, claim_status=c["status"], rule="reward and fees of finalizeClaim",
                       predicted=want_list, credited=got)
         total += sum(v for _, v in got)
     for did, d in sorted(L.disputes.items()):
