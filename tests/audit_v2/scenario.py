@@ -47,6 +47,7 @@ class History:
     caught: str = ""  # the approver of the fraud whose sample held the faulty segment
     dissenter: str = ""  # the juror outvoted in the claim dispute
     jurors: dict = field(default_factory=dict)  # dispute id -> juror accounts seated
+    open_bonds_block: int = 0  # a block with every kind of claim obligation open (claims, approvals, challenge, jurors)
 
 
 def mine(w3, blocks: int) -> None:
@@ -69,7 +70,7 @@ def _jury(ledger: LedgerV2, dispute_id: int) -> list:
     return [by_address[ledger.seat(i).account] for i in ledger.jury(dispute_id)]
 
 
-def _judge(ledger: LedgerV2, dispute_id: int, verdicts: list[int]) -> list:
+def _judge(ledger: LedgerV2, dispute_id: int, verdicts: list[int], h: "History | None" = None) -> list:
     """Every seated juror commits then reveals verdicts[k] (the last entry repeats for bigger juries)."""
     w3 = ledger.w3
     d = ledger.dispute(dispute_id)
@@ -78,12 +79,29 @@ def _judge(ledger: LedgerV2, dispute_id: int, verdicts: list[int]) -> list:
     votes = [(j, verdicts[min(k, len(verdicts) - 1)], keccak(text=f"salt-{dispute_id}-{k}")) for k, j in enumerate(jurors)]
     for j, v, salt in votes:
         ledger.send(j, "commitVerdict", dispute_id, rules.commitment(v, salt, j.address))
+    if h is not None:
+        h.open_bonds_block = w3.eth.block_number
     mine_past(w3, d.commit_deadline)
     for j, v, salt in votes:
         ledger.send(j, "revealVerdict", dispute_id, v, salt)
     mine_past(w3, d.reveal_deadline)
     ledger.send(dev_account(RELAYER), "resolveDispute", dispute_id)
     return jurors
+
+
+def _caught_pair(seed: bytes, claim_id: int, members: list, n_segments: int):
+    """(caught, other, draw index, segment): a draw of caught's own sample that is not in other's sample."""
+    s = PARAMS.samples_per_member
+    for caught in members:
+        for other in members:
+            if other is caught:
+                continue
+            theirs = {sample_index(seed, claim_id, other.address, i, n_segments) for i in range(s)}
+            for i in range(s):
+                segment = sample_index(seed, claim_id, caught.address, i, n_segments)
+                if segment not in theirs:
+                    return caught, other, i, segment
+    raise AssertionError(f"every sample of claim {claim_id}'s members is the same: rerun the scenario")
 
 
 def build(w3, home: Path, rpc_url: str) -> History:
@@ -113,19 +131,22 @@ def build(w3, home: Path, rpc_url: str) -> History:
     for m in members_a[:2]:
         ledger.send(m, "approve", h.honest)
     # B: two members approve (one directly, one by a relayed signature); a live seat that is neither challenges a
-    # segment of the first approver's own sample.
+    # segment of the first approver's own sample that the second approver's sample lacks, so that exactly one
+    # approver is caught.
     from node.chain.v2.approvals import sign_claim_approval
     members_b = [by_address[ledger.seat(i).account] for i in ledger.committee(h.fraud)]
-    ledger.send(members_b[0], "approve", h.fraud)
-    ledger.send(relayer, "approveBySig", h.fraud, sign_claim_approval(ledger, members_b[1], h.fraud))
     claim_b = ledger.claim(h.fraud)
     seed_b = rules.claim_seed(ledger, claim_b)
-    h.caught = members_b[0].address
-    segment = sample_index(seed_b, h.fraud, h.caught, 0, claim_b.segments)
+    caught, other, draw, segment = _caught_pair(seed_b, h.fraud, members_b, claim_b.segments)
+    ledger.send(caught, "approve", h.fraud)
+    ledger.send(relayer, "approveBySig", h.fraud, sign_claim_approval(ledger, other, h.fraud))
+    h.caught = caught.address
+    r_args = ([segment], [h.caught], [draw])
+    members_b = [caught, other]
     challenger = next(v for v in by_address.values() if v not in members_b[:2])
-    r = ledger.send(challenger, "challenge", h.fraud, [segment], [h.caught], [0])
+    r = ledger.send(challenger, "challenge", h.fraud, *r_args)
     h.claim_dispute = _event(ledger, r, "DisputeOpened")["disputeId"]
-    jurors = _judge(ledger, h.claim_dispute, [1, 1, 0])  # majority: faulty; the third juror dissents
+    jurors = _judge(ledger, h.claim_dispute, [1, 1, 0], h)  # majority: faulty; the third juror dissents
     h.jurors[h.claim_dispute] = [j.address for j in jurors]
     h.dissenter = jurors[2].address if len(jurors) > 2 else ""
 
@@ -145,6 +166,12 @@ def build(w3, home: Path, rpc_url: str) -> History:
     mine_past(w3, ledger.proposal(h.proposal).propose_block + PARAMS.head_window)
     ledger.send(relayer, "finalizeHead", h.proposal)
 
+    # Money in and out: more escrow, a verifier leaving (its seat retires) and paid out, a worker's credits paid.
+    ledger.send(owner, "fund", h.job_id, value=ETH)
+    leaver = dev_account(VERIFIERS[-1])
+    r = ledger.send(leaver, "requestUnstake", int(Role.VERIFIER), ETH)
+    mine_past(w3, _event(ledger, r, "UnstakeRequested")["unlockBlock"])
+    ledger.send(leaver, "withdrawStake", int(Role.VERIFIER))
     ledger.send(honest, "withdraw")
     mine(w3, 2)  # the audit reads to one block behind the head
     return h

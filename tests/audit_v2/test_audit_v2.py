@@ -40,3 +40,44 @@ def test_gradchain_audit_takes_the_v2_path_for_a_v2_deployment(history, audited,
     again = CliRunner().invoke(app, ["audit", "--home", str(history.home), "--db", str(db), "--json",
                                      "--no-artifacts", "--to-block", str(audited[1].snapshot_block)])
     assert again.exit_code == 0 and json.loads(again.stdout)["read"]["events"] == 0
+
+
+def test_bond_locks_derived_from_open_obligations_equal_stakeof(history, tmp_path):
+    """Audited at a block where claims, approvals, a challenge and juror commitments are all open: the locks
+    derived from their events (no event states them) equal stakeOf(...).locked, and they are not all zero."""
+    from node.audit.db import open_db
+    from node.audit.run import AuditOptions, run_audit
+    from node.audit.v2.rebuild import load
+
+    from scenario import PARAMS
+
+    db = tmp_path / "audit.db"
+    report = run_audit(AuditOptions(home=history.home, db_path=db, artifacts=False,
+                                    to_block=history.open_bonds_block))
+    assert report.check("stakes").status == PASS, report.check("stakes").problems()
+    assert report.status == PASS, [(c.name, c.problems()) for c in report.checks if c.status != PASS]
+    tables = load(open_db(db))
+    locked = {(s["account"], s["role"]): s["locked"] for s in tables["stakes"] if s["locked"]}
+    for j in history.jurors[history.claim_dispute]:
+        approvals = sum(1 for a in tables["approvals"] if a["member"] == j)  # claim A's, still open
+        assert locked[(j, "verifier")] == PARAMS.juror_bond + approvals * PARAMS.approval_bond
+    approvals = sum(1 for a in tables["approvals"] if a["member"] == history.caught)
+    assert locked[(history.caught, "verifier")] == approvals * PARAMS.approval_bond
+    assert sum(1 for (_, role) in locked if role == "worker") == 2  # both claims still open
+
+
+def test_the_v1_reader_ingests_every_v2_event_with_the_v2_abi(history, audited):
+    """node.audit.ingest reads through Ledger.events; with the LedgerV2 artifact it decodes every v2 event."""
+    import sqlite3
+    from collections import Counter
+
+    db, report = audited
+    stored = Counter(n for (n,) in sqlite3.connect(db).execute("select name from events"))
+    chain = Counter(e["event"] for e in history.ledger.events(history.deployment.block, report.snapshot_block))
+    assert stored == chain
+    for name in ("JobCreated", "Staked", "SeatRegistered", "ClaimSubmitted", "Approved", "Challenged",
+                 "DisputeOpened", "JurySeated", "VerdictCommitted", "VerdictRevealed", "DisputeResolved",
+                 "ClaimFinalized", "Credited", "Slashed", "EscrowReleased", "HeadProposed", "HeadChallenged",
+                 "HeadFinalized", "HeadAdvanced", "RoundStarted", "Withdrawn", "SeatRetired", "JobFunded",
+                 "UnstakeRequested", "StakeWithdrawn"):
+        assert stored[name], name

@@ -15,7 +15,7 @@ from node.audit.v2.rebuild import load
 
 from conftest import audit_options
 from node.chain.devaccounts import dev_account
-from scenario import WORKERS
+from scenario import PARAMS, WORKERS
 
 
 def tampered_audit(history, audited, tmp_path, sql: str, params=()):
@@ -128,3 +128,11 @@ def test_an_approval_at_another_position_fails_committees(history, audited, tabl
     result = checks.check_committees(checks.Ledger(tables), snap)
     assert result.status == FAIL
     assert any(p["claim"] == history.honest and p["member"] == approval["member"] for p in result.problems())
+
+
+def test_a_lock_computed_wrongly_fails_stakes_naming_the_account(history, audited, tables):
+    snap = snapshot_of(history, audited, tables)
+    row = next(s for s in tables["stakes"] if s["account"] == history.caught and s["role"] == "verifier")
+    row["locked"] += PARAMS.approval_bond  # as if the caught approver's bond had been released, not slashed
+    (problem,) = checks.check_stakes(checks.Ledger(tables), snap).problems()
+    assert (problem["account"], problem["field"]) == (history.caught, "locked")
