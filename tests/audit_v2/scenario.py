@@ -31,7 +31,8 @@ PARAMS = JobParams(
     juror_bond=ETH // 5, commit_window=8, reveal_window=8, head_window=10, max_claims_per_round=8,
     head_bond=ETH, expiry_penalty=ETH // 10, max_redraws=1, miss_penalty=ETH // 20)
 STEPS = 100  # S = 10 segments
-OWNER, WORKERS, VERIFIERS, RELAYER = 0, (1, 2), tuple(range(3, 10)), 10
+ZERO_ADDRESS = "0x" + "00" * 20
+OWNER, WORKERS, VERIFIERS, RELAYER = 0, (1, 2, 11), tuple(range(3, 10)), 10
 
 
 @dataclass
@@ -47,6 +48,12 @@ class History:
     caught: str = ""  # the approver of the fraud whose sample held the faulty segment
     dissenter: str = ""  # the juror outvoted in the claim dispute
     jurors: dict = field(default_factory=dict)  # dispute id -> juror accounts seated
+    expired: int = 0  # round 1: a claim short of its quorum (expiry penalty, misses)
+    accepted_1: int = 0  # round 1: an accepted claim, so that a head other than the current one may be proposed
+    no_verdict_claim: int = 0  # round 1: a claim whose juries never revealed (redrawn, then NoVerdict)
+    no_verdict_dispute: int = 0
+    wrong_head: int = 0  # round 1: a proposal its jury found wrong (HeadBond slashed, Rejected)
+    wrong_head_dispute: int = 0
     open_bonds_block: int = 0  # a block with every kind of claim obligation open (claims, approvals, challenge, jurors)
 
 
@@ -70,19 +77,22 @@ def _jury(ledger: LedgerV2, dispute_id: int) -> list:
     return [by_address[ledger.seat(i).account] for i in ledger.jury(dispute_id)]
 
 
-def _judge(ledger: LedgerV2, dispute_id: int, verdicts: list[int], h: "History | None" = None) -> list:
-    """Every seated juror commits then reveals verdicts[k] (the last entry repeats for bigger juries)."""
+def _judge(ledger: LedgerV2, dispute_id: int, verdicts: list[int] | None, h: "History | None" = None) -> list:
+    """Every seated juror commits then reveals verdicts[k] (the last entry repeats for bigger juries); with
+    verdicts None they commit and stay silent (the attempt ends without a reveal quorum)."""
     w3 = ledger.w3
     d = ledger.dispute(dispute_id)
     mine_past(w3, d.jury_seed_block)
     jurors = _jury(ledger, dispute_id)
+    silent = verdicts is None
+    verdicts = verdicts or [0]
     votes = [(j, verdicts[min(k, len(verdicts) - 1)], keccak(text=f"salt-{dispute_id}-{k}")) for k, j in enumerate(jurors)]
     for j, v, salt in votes:
         ledger.send(j, "commitVerdict", dispute_id, rules.commitment(v, salt, j.address))
     if h is not None:
         h.open_bonds_block = w3.eth.block_number
     mine_past(w3, d.commit_deadline)
-    for j, v, salt in votes:
+    for j, v, salt in ([] if silent else votes):
         ledger.send(j, "revealVerdict", dispute_id, v, salt)
     mine_past(w3, d.reveal_deadline)
     ledger.send(dev_account(RELAYER), "resolveDispute", dispute_id)
@@ -166,6 +176,8 @@ def build(w3, home: Path, rpc_url: str) -> History:
     mine_past(w3, ledger.proposal(h.proposal).propose_block + PARAMS.head_window)
     ledger.send(relayer, "finalizeHead", h.proposal)
 
+    round_1(h, by_address)
+
     # Money in and out: more escrow, a verifier leaving (its seat retires) and paid out, a worker's credits paid.
     ledger.send(owner, "fund", h.job_id, value=ETH)
     leaver = dev_account(VERIFIERS[-1])
@@ -175,3 +187,44 @@ def build(w3, home: Path, rpc_url: str) -> History:
     ledger.send(honest, "withdraw")
     mine(w3, 2)  # the audit reads to one block behind the head
     return h
+
+
+def round_1(h: History, by_address: dict) -> None:
+    """The other endings: a claim short of its quorum Expires (expiryPenalty, misses); a claim whose juries stay silent
+    is redrawn once, then closes without a verdict (jurors' bonds lost, the claim Expires at no cost to its
+    worker); a head judged wrong is Rejected (headBond slashed), and a second, unchallenged proposal advances."""
+    ledger, w3, relayer = h.ledger, h.ledger.w3, dev_account(RELAYER)
+    honest, fraud = dev_account(WORKERS[0]), dev_account(WORKERS[1])
+    head = ledger.job(h.job_id).head
+    r = ledger.send(honest, "submitClaim", h.job_id, 1, head, keccak(b"result-c"), keccak(b"root-c"), STEPS, "")
+    h.expired = _event(ledger, r, "ClaimSubmitted")["claimId"]
+    r = ledger.send(fraud, "submitClaim", h.job_id, 1, head, keccak(b"result-d"), keccak(b"root-d"), STEPS, "")
+    h.no_verdict_claim = _event(ledger, r, "ClaimSubmitted")["claimId"]
+    r = ledger.send(dev_account(WORKERS[2]), "submitClaim", h.job_id, 1, head, keccak(b"result-e"), keccak(b"root-e"),
+                    STEPS, "")
+    h.accepted_1 = _event(ledger, r, "ClaimSubmitted")["claimId"]
+    mine_past(w3, ledger.claim(h.accepted_1).seed_block)
+    for m in [by_address[ledger.seat(i).account] for i in ledger.committee(h.accepted_1)][:2]:
+        ledger.send(m, "approve", h.accepted_1)
+    ledger.send(by_address[ledger.seat(ledger.committee(h.expired)[0]).account], "approve", h.expired)
+    members = {by_address[ledger.seat(i).account] for i in ledger.committee(h.no_verdict_claim)}
+    challenger = next(v for v in by_address.values() if v not in members)
+    r = ledger.send(challenger, "challenge", h.no_verdict_claim, [3], [ZERO_ADDRESS], [0])
+    h.no_verdict_dispute = _event(ledger, r, "DisputeOpened")["disputeId"]
+    _judge(ledger, h.no_verdict_dispute, None)  # JuryRedrawn
+    _judge(ledger, h.no_verdict_dispute, None)  # NoVerdict
+    mine_past(w3, ledger.claim(h.accepted_1).challenge_deadline)
+    ledger.send(relayer, "finalizeClaims", [h.expired, h.accepted_1])
+
+    job = ledger.job(h.job_id)
+    mine_past(w3, job.round_start + PARAMS.submit_window)
+    proposer, challenger = list(by_address.values())[:2]
+    r = ledger.send(proposer, "proposeHead", h.job_id, 1, keccak(b"not-the-head"), job.accumulator)
+    h.wrong_head = _event(ledger, r, "HeadProposed")["proposalId"]
+    r = ledger.send(challenger, "challengeHead", h.wrong_head)
+    h.wrong_head_dispute = _event(ledger, r, "DisputeOpened")["disputeId"]
+    _judge(ledger, h.wrong_head_dispute, [1])
+    r = ledger.send(challenger, "proposeHead", h.job_id, 1, keccak(b"head-2"), job.accumulator)
+    kept = _event(ledger, r, "HeadProposed")["proposalId"]
+    mine_past(w3, ledger.proposal(kept).propose_block + PARAMS.head_window)
+    ledger.send(relayer, "finalizeHead", kept)

@@ -81,3 +81,21 @@ def test_the_v1_reader_ingests_every_v2_event_with_the_v2_abi(history, audited):
                  "HeadFinalized", "HeadAdvanced", "RoundStarted", "Withdrawn", "SeatRetired", "JobFunded",
                  "UnstakeRequested", "StakeWithdrawn"):
         assert stored[name], name
+
+
+def test_the_history_holds_every_ending_the_checks_judge(history, audited):
+    """Guards the scenario: each kind of slash, a redraw, a NoVerdict and a Rejected head are in the audited history."""
+    from node.audit.db import open_db
+    from node.audit.v2.rebuild import load
+
+    t = load(open_db(audited[0]))
+    assert {s["reason"] for s in t["slashes"]} == {"claim_bond", "approval_bond", "challenge_bond", "juror_bond",
+                                                   "head_bond", "expiry_penalty", "miss_penalty"}
+    status = {c["claim_id"]: c["status"] for c in t["claims"]}
+    assert (status[history.honest], status[history.fraud], status[history.expired],
+            status[history.no_verdict_claim]) == ("Accepted", "Rejected", "Expired", "Expired")
+    disputes = {d["dispute_id"]: d for d in t["disputes"]}
+    assert disputes[history.no_verdict_dispute]["status"] == "NoVerdict"
+    assert disputes[history.no_verdict_dispute]["attempts"] == 2
+    assert {p["proposal_id"]: p["status"] for p in t["proposals"]}[history.wrong_head] == "Rejected"
+    assert max(h["round"] for h in t["heads"]) == 2
