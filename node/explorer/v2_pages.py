@@ -139,6 +139,7 @@ def addresses_page(stakes: list[dict]) -> str:
 
 
 def address_page(account: str, stakes: list[dict], moves: dict) -> str:
-    return (f'<h1>Address <code>{escape(account)}</code></h1>{addresses_page(stakes).removeprefix("<h1>Addresses</h1>")}'
+    summary = addresses_page(stakes).removeprefix("<h1>Addresses</h1>")
+    return (f'<h1>Address <code>{escape(account)}</code></h1>{summary}'
             f'<h3>Credits</h3>{_money(moves["credits"], "credits", "credit")}'
             f'<h3>Slashes</h3>{_money(moves["slashes"], "slashes", "slash")}')

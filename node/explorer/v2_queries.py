@@ -62,7 +62,8 @@ class ReaderV2:
         d["attempts"] = self.rows("select * from jury_attempts where dispute_id = ? order by attempt", (dispute_id,))
         for a in d["attempts"]:
             a["jurors"] = [{"seat_index": i, "account": seats.get(i)} for i in a["seats"] or []]
-            a["votes"] = self.rows("select * from jury_votes where dispute_id = ? and attempt = ? order by commit_order",
+            a["votes"] = self.rows("select * from jury_votes where dispute_id = ? and attempt = ? "
+                                   "order by commit_order",
                                    (dispute_id, a["attempt"]))
         # What its resolution moved: every slash and credit of the resolving transaction (some name the claim or
         # proposal as their subject), and the juror bonds lost when an attempt was redrawn.

@@ -9,11 +9,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # scenario.py
 
-from node.audit.run import AuditOptions, run_audit  # noqa: E402
+from node.audit.run import run_audit  # noqa: E402
 from node.chain.anvil import Anvil  # noqa: E402
 from node.chain.client import connect  # noqa: E402
 
 import scenario  # noqa: E402
+from audit_v2_helpers import audit_options  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -30,11 +31,6 @@ def history(chain, tmp_path_factory) -> scenario.History:
     h = scenario.build(connect(chain.url), home, chain.url)
     h.home = home
     return h
-
-
-def audit_options(history, db: Path, **kw) -> AuditOptions:
-    return AuditOptions(home=history.home, db_path=db, artifacts=False,
-                        to_block=history.ledger.w3.eth.block_number - 1, **kw)
 
 
 @pytest.fixture(scope="session")

@@ -86,7 +86,8 @@ def _judge(ledger: LedgerV2, dispute_id: int, verdicts: list[int] | None, h: "Hi
     jurors = _jury(ledger, dispute_id)
     silent = verdicts is None
     verdicts = verdicts or [0]
-    votes = [(j, verdicts[min(k, len(verdicts) - 1)], keccak(text=f"salt-{dispute_id}-{k}")) for k, j in enumerate(jurors)]
+    votes = [(j, verdicts[min(k, len(verdicts) - 1)], keccak(text=f"salt-{dispute_id}-{k}"))
+             for k, j in enumerate(jurors)]
     for j, v, salt in votes:
         ledger.send(j, "commitVerdict", dispute_id, rules.commitment(v, salt, j.address))
     if h is not None:

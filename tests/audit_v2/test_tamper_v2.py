@@ -13,7 +13,7 @@ from node.audit.run import run_audit
 from node.audit.v2 import checks
 from node.audit.v2.rebuild import load
 
-from conftest import audit_options
+from audit_v2_helpers import audit_options
 from node.chain.devaccounts import dev_account
 from scenario import PARAMS, WORKERS
 
@@ -76,8 +76,9 @@ def test_an_edited_jury_fails_the_juries_check_naming_the_dispute(history, audit
 def test_a_claim_finalized_twice_fails_finality_naming_the_claim(history, audited, tmp_path):
     block, log_index, _ = event_args(audited, "ClaimFinalized", claimId=history.honest)
     report = tampered_audit(history, audited, tmp_path,
-                            "insert into events (block, log_index, tx_hash, name, args) select block, log_index + 1000, "
-                            "tx_hash, name, args from events where block = ? and log_index = ?", (block, log_index))
+                            "insert into events (block, log_index, tx_hash, name, args) select block, "
+                            "log_index + 1000, tx_hash, name, args from events where block = ? and log_index = ?",
+                            (block, log_index))
     finality = report.check("finality")
     assert finality.status == FAIL
     assert [p.get("claim") for p in finality.problems()] == [history.honest]
@@ -104,20 +105,21 @@ def test_a_slash_of_an_approver_not_caught_is_unjustified(history, tables):
     assert slash["account"] == history.caught and slash["subject_id"] == history.fraud
     innocent = next(a["member"] for a in tables["approvals"]
                     if a["claim_id"] == history.fraud and a["member"] != history.caught)
-    assert checks.check_slashes(checks.Ledger(tables)).status == PASS
+    assert checks.check_slashes(checks.Rebuilt(tables)).status == PASS
     slash["account"] = innocent  # the expectation computed as if the other approver had been slashed
-    result = checks.check_slashes(checks.Ledger(tables))
+    result = checks.check_slashes(checks.Rebuilt(tables))
     (problem,) = result.problems()
     assert result.status == FAIL and problem["claim"] == history.fraud and problem["account"] == innocent
     assert "own sample" in problem["problem"]
 
 
 def test_a_juror_in_the_majority_slashed_is_unjustified(history, tables):
-    (slash,) = [s for s in tables["slashes"] if s["reason"] == "juror_bond" and s["subject_id"] == history.claim_dispute]
+    (slash,) = [s for s in tables["slashes"]
+                if s["reason"] == "juror_bond" and s["subject_id"] == history.claim_dispute]
     assert slash["account"] == history.dissenter
     majority = next(j for j in history.jurors[history.claim_dispute] if j != history.dissenter)
     slash["account"] = majority
-    (problem,) = checks.check_slashes(checks.Ledger(tables)).problems()
+    (problem,) = checks.check_slashes(checks.Rebuilt(tables)).problems()
     assert problem["dispute"] == history.claim_dispute and problem["account"] == majority
 
 
@@ -125,7 +127,7 @@ def test_an_approval_at_another_position_fails_committees(history, audited, tabl
     snap = snapshot_of(history, audited, tables)
     approval = next(a for a in tables["approvals"] if a["claim_id"] == history.honest)
     approval["position"] = (approval["position"] + 1) % 3
-    result = checks.check_committees(checks.Ledger(tables), snap)
+    result = checks.check_committees(checks.Rebuilt(tables), snap)
     assert result.status == FAIL
     assert any(p["claim"] == history.honest and p["member"] == approval["member"] for p in result.problems())
 
@@ -134,5 +136,16 @@ def test_a_lock_computed_wrongly_fails_stakes_naming_the_account(history, audite
     snap = snapshot_of(history, audited, tables)
     row = next(s for s in tables["stakes"] if s["account"] == history.caught and s["role"] == "verifier")
     row["locked"] += PARAMS.approval_bond  # as if the caught approver's bond had been released, not slashed
-    (problem,) = checks.check_stakes(checks.Ledger(tables), snap).problems()
+    (problem,) = checks.check_stakes(checks.Rebuilt(tables), snap).problems()
     assert (problem["account"], problem["field"]) == (history.caught, "locked")
+
+
+def test_a_seat_registered_later_in_the_log_fails_committees_naming_the_seat(history, audited, tmp_path):
+    """A SeatRegistered edited to a later block: the registry (and so every draw over it) is not the chain's."""
+    block, log_index, a = event_args(audited, "SeatRegistered", seatIndex=0)
+    a["registeredAt"] += 1000
+    report = tampered_audit(history, audited, tmp_path, "update events set args = ? where block = ? and log_index = ?",
+                            (json.dumps(a, sort_keys=True), block, log_index))
+    committees = report.check("committees")
+    assert committees.status == FAIL
+    assert any(p.get("seat") == 0 for p in committees.problems())

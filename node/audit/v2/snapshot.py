@@ -24,6 +24,7 @@ class SnapshotV2:
     proposals: dict = field(default_factory=dict)  # proposal id -> ProposalInfo
     stakes: dict = field(default_factory=dict)  # (account, role name) -> StakeInfo
     credits: dict = field(default_factory=dict)  # account -> creditOf
+    seats: list = field(default_factory=list)  # seatAt(i) for i < seatCount
 
 
 def read_snapshot(ledger: LedgerV2, tables: dict[str, list[dict]], block: int,
@@ -41,10 +42,13 @@ def read_snapshot(ledger: LedgerV2, tables: dict[str, list[dict]], block: int,
         return read(what, attempt)
 
     w3 = ledger.w3
-    snap = SnapshotV2(block=block, balance=read("the ledger's balance", lambda: w3.eth.get_balance(ledger.address, block)),
+    snap = SnapshotV2(block=block,
+                      balance=read("the ledger's balance", lambda: w3.eth.get_balance(ledger.address, block)),
                       total_escrow=read("totalEscrow", lambda: ledger.call("totalEscrow", block=block)),
                       total_credits=read("totalCredits", lambda: ledger.call("totalCredits", block=block)),
                       total_stakes=read("totalStakes", lambda: ledger.call("totalStakes", block=block)))
+    count = read("seatCount", lambda: ledger.seat_count(block=block))
+    snap.seats = [read(f"seatAt({i})", lambda: ledger.seat(i, block=block)) for i in range(count)]
     for j in tables["jobs"]:
         snap.jobs[j["job_id"]] = read(f"getJob({j['job_id']})", lambda: ledger.job(j["job_id"], block=block))
     for c in tables["claims"]:
