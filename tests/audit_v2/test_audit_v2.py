@@ -47,7 +47,7 @@ def test_bond_locks_derived_from_open_obligations_equal_stakeof(history, tmp_pat
     derived from their events (no event states them) equal stakeOf(...).locked, and they are not all zero."""
     from node.audit.db import open_db
     from node.audit.run import AuditOptions, run_audit
-    from node.audit.v2.rebuild import load
+    from node.audit.v2.store import load
 
     from scenario import PARAMS
 
@@ -86,7 +86,7 @@ def test_the_v1_reader_ingests_every_v2_event_with_the_v2_abi(history, audited):
 def test_the_history_holds_every_ending_the_checks_judge(history, audited):
     """Guards the scenario: each kind of slash, a redraw, a NoVerdict and a Rejected head are in the audited history."""
     from node.audit.db import open_db
-    from node.audit.v2.rebuild import load
+    from node.audit.v2.store import load
 
     t = load(open_db(audited[0]))
     assert {s["reason"] for s in t["slashes"]} == {"claim_bond", "approval_bond", "challenge_bond", "juror_bond",

@@ -11,7 +11,7 @@ import pytest
 from node.audit.report import FAIL, PASS
 from node.audit.run import run_audit
 from node.audit.v2 import checks
-from node.audit.v2.rebuild import load
+from node.audit.v2.store import load
 
 from audit_v2_helpers import audit_options
 from node.chain.devaccounts import dev_account

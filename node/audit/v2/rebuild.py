@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from typing import Any
 
 import sqlite_utils
 
@@ -19,23 +18,14 @@ from node.chain.v2.views import (ClaimStatus, CreditReason, DisputeKind, Dispute
                                  SlashReason, snake)
 from verifier import committee as draws
 
+from .store import TABLES, write
+
 # Slashed/Credited name their subject by id only: the reason says which kind of id it is (ILedgerV2 Slashed).
 SLASH_SUBJECT = {SlashReason.CLAIM_BOND: "claim", SlashReason.APPROVAL_BOND: "claim",
                  SlashReason.EXPIRY_PENALTY: "claim", SlashReason.MISS_PENALTY: "claim",
                  SlashReason.CHALLENGE_BOND: "dispute", SlashReason.JUROR_BOND: "dispute",
                  SlashReason.HEAD_BOND: "proposal"}
 CREDIT_SUBJECT = {CreditReason.REWARD: "claim", CreditReason.FEE: "claim", CreditReason.SLASH_SHARE: "dispute"}
-
-TABLES = ("jobs", "rounds", "heads", "seats", "stakes", "claims", "committees", "approvals", "disputes",
-          "challenges", "jury_attempts", "jury_votes", "proposals", "credits", "slashes", "withdrawals",
-          "escrow_changes")
-PKS = {"jobs": "job_id", "rounds": ("job_id", "round"), "heads": ("job_id", "round"), "seats": "seat_index",
-       "stakes": ("account", "role"), "claims": "claim_id", "committees": ("claim_id", "position"),
-       "approvals": ("claim_id", "member"), "disputes": "dispute_id", "challenges": ("dispute_id", "position"),
-       "jury_attempts": ("dispute_id", "attempt"), "jury_votes": ("dispute_id", "attempt", "juror"),
-       "proposals": "proposal_id", "credits": "id", "slashes": "id", "withdrawals": "id", "escrow_changes": "id"}
-JSON_COLUMNS = {"params", "segments", "seats", "approvers", "draw_indices"}
-
 
 def events(db: sqlite_utils.Database) -> list[dict]:
     return [{**r, "args": json.loads(r["args"])}
@@ -58,7 +48,7 @@ class Replay:
 
     def __init__(self, seeds: dict[int, str]):
         self.seeds = seeds  # block number -> 0x hash (the blocks table)
-        self.t: dict[str, dict] = {name: {} for name in TABLES}
+        self.t: dict[str, dict] = {name: {} for name in TABLES if name != "finality"}
         self.locks: dict[tuple[str, int], dict[tuple, int]] = defaultdict(dict)  # (account, role) -> open bonds
         self.finalized: dict[str, list] = defaultdict(list)  # kind -> ids, once per terminal event
         self.attempt_of: dict[int, int] = {}  # dispute id -> current attempt
@@ -361,43 +351,11 @@ def replay(db: sqlite_utils.Database) -> Replay:
     return r
 
 
-def _cell(key: str, value: Any) -> Any:
-    # Wei amounts can exceed SQLite's 64-bit integers: big ints are TEXT; lists and params are JSON.
-    if key in JSON_COLUMNS and value is not None:
-        return json.dumps(value)
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**62:
-        return str(value)
-    return value
-
-
 def rebuild(db: sqlite_utils.Database) -> dict[str, list[dict]]:
     """Drop and rebuild every v2 table from the raw log; returns the rows (Python values, not SQLite cells)."""
     state = replay(db)
     tables = state.tables()
-    with db.conn:
-        for name in TABLES:
-            db[name].drop(ignore=True)
-        for name, rows in tables.items():
-            if rows:
-                db[name].insert_all([{k: _cell(k, v) for k, v in row.items()} for row in rows], pk=PKS[name],
-                                    alter=True)
-        db["finality"].drop(ignore=True)
-        db["finality"].insert_all([{"kind": k, "subject_id": i, "n": n}
-                                   for k, ids in state.finalized.items() for i in set(ids)
-                                   for n in [ids.count(i)]], pk=("kind", "subject_id"))
+    tables["finality"] = [{"kind": k, "subject_id": i, "n": ids.count(i)}
+                          for k, ids in state.finalized.items() for i in sorted(set(ids))]
+    write(db, tables)
     return tables
-
-
-def load(db: sqlite_utils.Database) -> dict[str, list[dict]]:
-    """The v2 tables as the checks read them back (JSON columns parsed, wei as ints)."""
-    out = {}
-    for name in TABLES + ("finality",):
-        rows = [dict(r) for r in db.query(f"select * from [{name}]")] if db[name].exists() else []
-        for row in rows:
-            for k, v in row.items():
-                if k in JSON_COLUMNS and isinstance(v, str):
-                    row[k] = json.loads(v)
-                elif isinstance(v, str) and v.lstrip("-").isdigit() and k not in ("account",):
-                    row[k] = int(v)
-        out[name] = rows
-    return out

@@ -12,8 +12,9 @@ from ..db import bind_deployment, get_meta, open_db
 from ..ingest import Reader, _block_hash, audit_web3, ingest
 from ..report import AuditReport, CheckResult
 from .checks import all_checks
-from .rebuild import load, rebuild
+from .rebuild import rebuild
 from .snapshot import read_snapshot
+from .store import load
 
 
 def store_jury_seed_blocks(db: sqlite_utils.Database, read: Reader, w3, target: int) -> None:
