@@ -12,7 +12,7 @@ from node.chain.errors import ChainError
 from node.config import Deployment, deployment_path
 
 from .checks import Snapshot, all_ledger_checks, rows
-from .db import bind_deployment, open_db
+from .db import bind_deployment, get_meta, open_db
 from .evidence import Evidence, check_head_averages, check_reverify, resolve_specs
 from .ingest import Reader, audit_web3, ingest
 from node.chain.enums import ClaimStatus, Role, label
@@ -40,20 +40,20 @@ class AuditOptions:
 def run_audit(opts: AuditOptions, progress=None) -> AuditReport:
     """Run every check; raises RpcInterrupted (resumable) or ChainError before any check is reported."""
     deployment = Deployment.load(opts.deployment_file or deployment_path(opts.home))
+    if deployment.ledger_version == 2:
+        from .v2.run import run_audit_v2
+
+        return run_audit_v2(opts, deployment, progress)
     rpc_url = opts.rpc_url or deployment.rpc_url
     w3 = audit_web3(rpc_url, opts.rpc_timeout_s)
     read = Reader(rpc_url, opts.rpc_retries)
-    hint = "nothing was read; check --rpc and run the audit again"
-    chain_id = read("asking for the chain id", lambda: w3.eth.chain_id, hint)
-    if chain_id != deployment.chain_id:
-        raise ChainError(f"the node at {rpc_url} is chain {chain_id}, but the deployment file says chain "
-                         f"{deployment.chain_id}: wrong --rpc or --deployment")
-    if not read("reading the ledger's code", lambda: w3.eth.get_code(deployment.address), hint):
-        raise ChainError(f"no contract at {deployment.address} on chain {chain_id}: the devnet was restarted "
-                         "without its state, or the deployment file is stale")
+    chain_id = _connect(w3, read, deployment, rpc_url)
     ledger = Ledger(w3, deployment.address)
     db = open_db(opts.db_path)
     bind_deployment(db, chain_id, deployment.address, deployment.block)
+    if get_meta(db, "ledger_version") not in (None, "1"):
+        raise ValueError(f"the audit database {opts.db_path} holds a v{get_meta(db, 'ledger_version')} audit: "
+                         "pass another --db")
     with db.conn:  # the last run's verdicts go first: a read that fails now must not leave an old PASS on show
         if db["checks"].exists():
             db["checks"].delete_where()
@@ -83,6 +83,19 @@ def run_audit(opts: AuditOptions, progress=None) -> AuditReport:
                        read={"first_block": result.first_block, "pages": result.pages, "events": result.events,
                              "resumed": result.resumed},
                        checks=checks)
+
+
+def _connect(w3, read: Reader, deployment: Deployment, rpc_url: str) -> int:
+    """The chain id, once the endpoint is the deployment's chain and the ledger has code there."""
+    hint = "nothing was read; check --rpc and run the audit again"
+    chain_id = read("asking for the chain id", lambda: w3.eth.chain_id, hint)
+    if chain_id != deployment.chain_id:
+        raise ChainError(f"the node at {rpc_url} is chain {chain_id}, but the deployment file says chain "
+                         f"{deployment.chain_id}: wrong --rpc or --deployment")
+    if not read("reading the ledger's code", lambda: w3.eth.get_code(deployment.address), hint):
+        raise ChainError(f"no contract at {deployment.address} on chain {chain_id}: the devnet was restarted "
+                         "without its state, or the deployment file is stale")
+    return chain_id
 
 
 def read_snapshot(db: sqlite_utils.Database, ledger: Ledger, block: int, read: Reader) -> Snapshot:

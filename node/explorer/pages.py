@@ -59,12 +59,13 @@ def layout(title: str, meta: dict, body: str) -> str:
     if meta:
         where = (f'ledger <code>{escape(meta.get("address", "?"))}</code> on chain {escape(meta.get("chain_id", "?"))}, '
                  f'audited at block {escape(meta.get("snapshot_block", "—"))}')
+    disputes = '<a href="/disputes">disputes</a>' if meta.get("ledger_version") == "2" else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} · gradchain explorer</title>
 <link rel="stylesheet" href="/static/style.css"></head>
 <body><header><a class="brand" href="/">gradchain explorer</a>
-<nav><a href="/">heads</a><a href="/claims">claims</a><a href="/addresses">addresses</a><a href="/checks">audit</a></nav>
+<nav><a href="/">heads</a><a href="/claims">claims</a>{disputes}<a href="/addresses">addresses</a><a href="/checks">audit</a></nav>
 <p class="where">{where}</p></header>
 <main>{body}</main>
 <footer>Everything here was rebuilt from chain events by <code>gradchain audit</code>;

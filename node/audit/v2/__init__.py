@@ -1,0 +1,13 @@
+"""The audit of a LedgerV2 deployment (contracts/v2.md): the same resumable ingest as v1, then its own tables and
+checks.
+
+    rebuild.py   replay the v2 events into tables: jobs, rounds, heads, seats, stakes (active, locked, unbonding,
+                 credit), claims, committees, approvals, disputes, challenges, jury attempts and votes, proposals,
+                 credits, slashes; bond locks derived from the obligations' events and the job params
+    store.py     the tables' keys, SQLite cells (big wei as TEXT, lists as JSON), reading them back
+    snapshot.py  the contract's views at the snapshot block
+    rebuilt.py   the tables indexed for the checks
+    checks.py    committees, juries, verdicts (check_draws.py), slashes (check_slashes.py), credits, stakes,
+                 conservation (check_money.py), head chain, finality (check_heads.py); head_rules.py: the head pot
+    run.py       the whole v2 audit, start to report
+"""
