@@ -35,6 +35,7 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
                 uint256 index = _seats.length;
                 if (index >= _MAX_SEATS) revert ILedgerV2.SeatRegistryFull(index);
                 _seats.push(ILedgerV2.Seat({account: msg.sender, registeredAt: uint40(block.number), retiredAt: 0}));
+                _seatTotal = uint32(index + 1);
                 s.seatPlusOne = uint32(index + 1);
                 emit ILedgerV2.SeatRegistered(index, msg.sender, uint64(block.number));
             }
@@ -80,9 +81,9 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         _validate(p);
         jobId = uint256(_lastJobId) + 1;
         _lastJobId = jobId.toUint32();
-        _params[jobId] = p;
+        _storeParams(jobId, p);
         Job storage j = _jobs[jobId];
-        j.escrow = msg.value.toUint96();
+        j.escrow = msg.value.toUint88();
         j.owner = msg.sender;
         j.roundStart = uint40(block.number);
         _totalEscrow += uint88(msg.value);
@@ -133,7 +134,7 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         if (msg.value == 0) revert ILedgerV2.ZeroAmount();
         Job storage j = _existingJob(jobId);
         uint256 e = uint256(j.escrow) + msg.value;
-        j.escrow = e.toUint96();
+        j.escrow = e.toUint88();
         _totalEscrow += uint88(msg.value);
         emit ILedgerV2.JobFunded(jobId, msg.sender, msg.value, e);
     }
@@ -145,7 +146,7 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         if (j.openClaims != 0) revert ILedgerV2.ClaimsOpen(jobId, j.openClaims);
         uint256 e = j.escrow;
         if (amount > e) revert ILedgerV2.InsufficientEscrow(jobId, amount, e);
-        j.escrow = uint96(e - amount);
+        j.escrow = uint88(e - amount);
         _totalEscrow -= uint88(amount);
         emit ILedgerV2.EscrowWithdrawn(jobId, msg.sender, amount, e - amount);
         (bool ok,) = msg.sender.call{value: amount}("");
@@ -157,7 +158,7 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         returns (uint256 proposalId)
     {
         Job storage j = _existingJob(jobId);
-        ILedgerV2.JobParams storage p = _params[jobId];
+        Params storage p = _params[jobId];
         if (round != j.round) revert ILedgerV2.WrongRound(jobId, round, j.round);
         uint256 deadline = uint256(j.roundStart) + p.submitWindow;
         if (block.number < deadline) revert ILedgerV2.SubmitWindowOpen(jobId, deadline, block.number);
@@ -177,7 +178,6 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
             status: ILedgerV2.ProposalStatus.Pending,
             proposeBlock: uint40(block.number),
             disputeId: 0,
-            parent: parent,
             newHead: newHead
         });
         j.pendingProposal = uint64(proposalId);
@@ -192,7 +192,7 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         if (st == ILedgerV2.ProposalStatus.None) revert ILedgerV2.ProposalNotFound(proposalId);
         if (st != ILedgerV2.ProposalStatus.Pending) revert ILedgerV2.ProposalNotPending(proposalId, st);
         uint256 jobId = pr.jobId;
-        ILedgerV2.JobParams storage p = _params[jobId];
+        Params storage p = _params[jobId];
         uint256 closes = uint256(pr.proposeBlock) + p.headWindow;
         if (block.number <= closes) revert ILedgerV2.WindowOpen(closes, block.number);
         uint256 disputeId = pr.disputeId;
@@ -213,7 +213,7 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         j.acceptedCount = 0;
         j.pendingProposal = 0;
         _rounds[jobId][next] = Round({head: head, accMasked: _ACC_MASK});
-        emit ILedgerV2.HeadAdvanced(jobId, next, pr.parent, head);
+        emit ILedgerV2.HeadAdvanced(jobId, next, _rounds[jobId][round].head, head);
         emit ILedgerV2.RoundStarted(jobId, next, head, uint64(block.number));
     }
 }
