@@ -370,7 +370,7 @@ contract LedgerV2 is ILedgerV2, LedgerV2Storage, EIP712, ReentrancyGuardTransien
         if (ok) {
             Round storage r = _rounds[c.jobId][c.round];
             bytes32 result = _claimData[_claimKey(c.jobId, c.round, c.workerIndex)].result;
-            r.accMasked = LedgerV2Rules.accumulate(r.accMasked ^ _ACC_MASK, claimId, result) ^ _ACC_MASK;
+            r.accumulator = LedgerV2Rules.accumulate(r.accumulator, claimId, result);
             _jobs[c.jobId].acceptedCount += 1;
         }
         _closeClaim(claimId, cs, ok ? ClaimStatus.Accepted : ClaimStatus.Expired, approvals, paid);
@@ -402,7 +402,7 @@ contract LedgerV2 is ILedgerV2, LedgerV2Storage, EIP712, ReentrancyGuardTransien
     {
         uint256[] memory seats = _committee(claimId, c, seed);
         for (uint256 pos; pos < seats.length; ++pos) {
-            address m = _seats[seats[pos]].account;
+            address m = _drawnSeat(seats[pos]).account;
             if (c.approvedMask & (1 << pos) != 0) paid += _payApprover(claimId, m, p, ok);
             else if (!disputed) _chargeMiss(claimId, c.jobId, m, p);
         }
@@ -544,7 +544,7 @@ contract LedgerV2 is ILedgerV2, LedgerV2Storage, EIP712, ReentrancyGuardTransien
 
     /// @inheritdoc ILedgerV2
     function accumulatorOf(uint256 jobId, uint256 round) external view returns (bytes32) {
-        return _rounds[jobId][round].accMasked ^ _ACC_MASK;
+        return _rounds[jobId][round].accumulator;
     }
 
     /// @inheritdoc ILedgerV2

@@ -387,7 +387,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
         uint256 bond = p.approvalBond;
         for (uint256 pos; pos < committee.length; ++pos) {
             if (c.approvedMask & (1 << pos) == 0) continue;
-            address a = _seats[committee[pos]].account;
+            address a = _drawnSeat(committee[pos]).account;
             if (_sampleHits(seed, claimId, a, c.segments, p.samplesPerMember, bad)) {
                 _slashBond(a, ILedgerV2.Role.Verifier, bond, claimId, ILedgerV2.SlashReason.ApprovalBond);
                 pot += bond;
@@ -461,7 +461,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
                 uint256[] memory committee = _committee(subject, c, d.claimSeed);
                 for (uint256 pos; pos < committee.length; ++pos) {
                     if (c.approvedMask & (1 << pos) != 0) {
-                        _releaseBond(_seats[committee[pos]].account, ILedgerV2.Role.Verifier, p.approvalBond);
+                        _releaseBond(_drawnSeat(committee[pos]).account, ILedgerV2.Role.Verifier, p.approvalBond);
                     }
                 }
             }

@@ -87,7 +87,8 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         j.owner = msg.sender;
         j.roundStart = uint40(block.number);
         _totalEscrow += uint88(msg.value);
-        _rounds[jobId][0] = Round({head: p.genesisHead, accMasked: _ACC_MASK});
+        _rounds[jobId][0].head = p.genesisHead;
+        j.slot2Kept = true;
         emit ILedgerV2.JobCreated(jobId, msg.sender, p.specHash, p.genesisHead, msg.value, p);
         emit ILedgerV2.RoundStarted(jobId, 0, p.genesisHead, uint64(block.number));
     }
@@ -165,7 +166,7 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         if (j.openClaims != 0) revert ILedgerV2.RoundNotSettled(jobId, j.openClaims);
         if (j.pendingProposal != 0) revert ILedgerV2.ProposalPending(jobId, j.pendingProposal);
         Round storage r = _rounds[jobId][round];
-        bytes32 acc = r.accMasked ^ _ACC_MASK;
+        bytes32 acc = r.accumulator;
         if (acceptedClaimsRoot != acc) revert ILedgerV2.WrongAcceptedRoot(acceptedClaimsRoot, acc);
         bytes32 parent = r.head;
         if (newHead == 0 || (j.acceptedCount == 0 && newHead != parent)) revert ILedgerV2.InvalidHead(newHead);
@@ -212,7 +213,7 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         j.roundClaims = 0;
         j.acceptedCount = 0;
         j.pendingProposal = 0;
-        _rounds[jobId][next] = Round({head: head, accMasked: _ACC_MASK});
+        _rounds[jobId][next].head = head; // its accumulator starts at 0
         emit ILedgerV2.HeadAdvanced(jobId, next, _rounds[jobId][round].head, head);
         emit ILedgerV2.RoundStarted(jobId, next, head, uint64(block.number));
     }

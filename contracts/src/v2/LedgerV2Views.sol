@@ -27,7 +27,7 @@ contract LedgerV2Views is LedgerV2Storage {
             roundClaims: j.roundClaims,
             acceptedCount: j.acceptedCount,
             head: r.head,
-            accumulator: r.accMasked ^ _ACC_MASK,
+            accumulator: r.accumulator,
             pendingProposal: j.pendingProposal
         });
     }
