@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # All-in gas per accepted claim of the v2 ledger (contracts/src/v2), D = 3, from one round of N accepted claims
-# (contracts/test/v2/gas/LedgerV2Gas.t.sol), for two settlement paths and N = 4 (the demo's) and N = 16:
+# (contracts/test/v2/gas/LedgerV2Gas.t.sol), for two settlement paths and N = 4 (the demo's) and N = 16 (and
+# N = 8 batched, the round this script measured before it had scenarios):
 #   batched: N x submitClaim + 1 approveBatch (3N relayed signatures) + 1 finalizeClaims(N) + proposeHead + finalizeHead
 #   direct:  N x submitClaim + 3N x approve + N x finalizeClaim + proposeHead + finalizeHead
 # each total divided by N. forge --isolate runs every call as its own transaction (cold storage), and
 # --gas-report's figures then include the 21,000 base cost and calldata. One forge run per scenario, so a
 # report's rows are that scenario's calls only.
-# Usage: bench/gas_v2.sh [SCENARIO...]   SCENARIO = batched_4 | batched_16 | direct_4 | direct_16 (default: all)
+# Usage: bench/gas_v2.sh [SCENARIO...]   SCENARIO = batched_4 | batched_8 | batched_16 | direct_4 | direct_16
+#        (default: all)
 #        (from anywhere; FOUNDRY_PROFILE is honoured). Exits with forge's status if forge fails, 1 if a figure
 #        cannot be extracted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/foundry.sh
 scenarios=("$@")
-[ ${#scenarios[@]} -eq 0 ] && scenarios=(batched_4 batched_16 direct_4 direct_16)
+[ ${#scenarios[@]} -eq 0 ] && scenarios=(batched_4 batched_8 batched_16 direct_4 direct_16)
 
 row() { # $1 = function, $2 = report; prints "avg calls" from the LedgerV2 table
   awk -v f="$1" -F'|' '
@@ -28,11 +30,11 @@ for sc in "${scenarios[@]}"; do
   case "$sc" in
     batched_*) fns=(submitClaim approveBatch finalizeClaims proposeHead finalizeHead) ;;
     direct_*) fns=(submitClaim approve finalizeClaim proposeHead finalizeHead) ;;
-    *) echo "error: unknown scenario '$sc': expected batched_4, batched_16, direct_4 or direct_16" >&2; exit 2 ;;
+    *) echo "error: unknown scenario '$sc': expected batched_4, batched_8, batched_16, direct_4 or direct_16" >&2; exit 2 ;;
   esac
   n=${sc#*_}
-  if ! [[ "$n" =~ ^(4|16)$ ]]; then
-    echo "error: unknown scenario '$sc': expected batched_4, batched_16, direct_4 or direct_16" >&2
+  if ! [[ "$sc" =~ ^(batched_(4|8|16)|direct_(4|16))$ ]]; then
+    echo "error: unknown scenario '$sc': expected batched_4, batched_8, batched_16, direct_4 or direct_16" >&2
     exit 2
   fi
   cmd=("$FORGE" test --match-path 'contracts/test/v2/gas/*' --match-test "test_gas_${sc}" --isolate --gas-report)

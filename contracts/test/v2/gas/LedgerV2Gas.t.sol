@@ -42,6 +42,11 @@ contract LedgerV2GasRound is V2Fixture {
         _round(4, true);
     }
 
+    /// @dev The round bench/gas_v2.sh measured before there were scenarios (321,537 per claim then).
+    function test_gas_batched_8() public {
+        _round(8, true);
+    }
+
     function test_gas_batched_16() public {
         _round(16, true);
     }
