@@ -211,7 +211,7 @@ contract LedgerV2 is ILedgerV2, LedgerV2Storage, EIP712, ReentrancyGuardTransien
         returns (uint256 segments)
     {
         Job storage j = _existingJob(jobId);
-        JobParams storage p = _params[jobId];
+        Params storage p = _params[jobId];
         uint256 current = j.round;
         if (round != current) revert WrongRound(jobId, round, current);
         bytes32 head = _rounds[jobId][round].head;
@@ -230,21 +230,22 @@ contract LedgerV2 is ILedgerV2, LedgerV2Storage, EIP712, ReentrancyGuardTransien
         returns (uint256 claimId, uint256 seats)
     {
         Job storage j = _jobs[jobId];
-        JobParams storage p = _params[jobId];
-        Job memory jm = j;
-        if (jm.roundClaims >= p.maxClaimsPerRound) revert RoundFull(jobId, round, p.maxClaimsPerRound);
+        Params storage p = _params[jobId];
+        // Slot 0 alone (a memory copy of the struct would also read the cold pendingProposal slot).
+        uint256 escrow = j.escrow;
+        if (j.roundClaims >= p.maxClaimsPerRound) revert RoundFull(jobId, round, p.maxClaimsPerRound);
         uint32 workerIndex = _accountIndex[msg.sender];
         ClaimData storage cd = _claimData[_claimKey(jobId, round, workerIndex)];
         if (cd.result != 0) revert DuplicateClaim(jobId, round, msg.sender);
         _lockBond(msg.sender, Role.Worker, p.claimBond);
         uint256 reserve = LedgerV2Rules.reservation(p.rewardPerClaim, p.approvalFee, p.committeeSize);
-        if (jm.escrow < reserve) revert InsufficientEscrow(jobId, reserve, jm.escrow);
-        j.escrow = uint96(jm.escrow - reserve);
-        j.reserved = uint96(jm.reserved + reserve);
-        j.openClaims = jm.openClaims + 1;
-        j.roundClaims = jm.roundClaims + 1;
+        if (escrow < reserve) revert InsufficientEscrow(jobId, reserve, escrow);
+        j.escrow = uint88(escrow - reserve);
+        j.reserved += uint88(reserve); // reserved + escrow <= total escrow < 2^88
+        j.openClaims += 1;
+        j.roundClaims += 1;
         claimId = ++_lastClaimId;
-        seats = _seats.length;
+        seats = _seatTotal;
         _claims[claimId] = Claim({
             workerIndex: workerIndex,
             jobId: uint32(jobId),
@@ -352,7 +353,7 @@ contract LedgerV2 is ILedgerV2, LedgerV2Storage, EIP712, ReentrancyGuardTransien
         Claim storage cs = _claims[claimId];
         Claim memory c = cs;
         if (c.status != ClaimStatus.Pending) _revertNotPending(claimId, c.status);
-        JobParams storage p = _params[c.jobId];
+        Params storage p = _params[c.jobId];
         uint256 seedBlock = _seedBlockOf(c);
         uint256 end = seedBlock + p.verifyWindow + p.challengeWindow;
         if (block.number <= end) revert WindowOpen(end, block.number);
@@ -369,14 +370,14 @@ contract LedgerV2 is ILedgerV2, LedgerV2Storage, EIP712, ReentrancyGuardTransien
         if (ok) {
             Round storage r = _rounds[c.jobId][c.round];
             bytes32 result = _claimData[_claimKey(c.jobId, c.round, c.workerIndex)].result;
-            r.accMasked = LedgerV2Rules.accumulate(r.accMasked ^ _ACC_MASK, claimId, result) ^ _ACC_MASK;
+            r.accumulator = LedgerV2Rules.accumulate(r.accumulator, claimId, result);
             _jobs[c.jobId].acceptedCount += 1;
         }
         _closeClaim(claimId, cs, ok ? ClaimStatus.Accepted : ClaimStatus.Expired, approvals, paid);
     }
 
     /// @dev Accepted: claim bond back and the reward. Expired: claim bond back less expiryPenalty (to escrow).
-    function _settleWorker(uint256 claimId, Claim memory c, JobParams storage p, bool ok) private returns (uint256 paid) {
+    function _settleWorker(uint256 claimId, Claim memory c, Params storage p, bool ok) private returns (uint256 paid) {
         address worker = _accountAt[c.workerIndex];
         uint256 claimBond = p.claimBond;
         if (ok) {
@@ -395,19 +396,19 @@ contract LedgerV2 is ILedgerV2, LedgerV2Storage, EIP712, ReentrancyGuardTransien
 
     /// @dev Approvers get their bond back (and the fee if Accepted); on an undisputed claim, drawn members that did
     ///      nothing pay missPenalty to escrow.
-    function _settleMembers(uint256 claimId, Claim memory c, JobParams storage p, bool ok, bool disputed, bytes32 seed)
+    function _settleMembers(uint256 claimId, Claim memory c, Params storage p, bool ok, bool disputed, bytes32 seed)
         private
         returns (uint256 paid)
     {
         uint256[] memory seats = _committee(claimId, c, seed);
         for (uint256 pos; pos < seats.length; ++pos) {
-            address m = _seats[seats[pos]].account;
+            address m = _drawnSeat(seats[pos]).account;
             if (c.approvedMask & (1 << pos) != 0) paid += _payApprover(claimId, m, p, ok);
             else if (!disputed) _chargeMiss(claimId, c.jobId, m, p);
         }
     }
 
-    function _payApprover(uint256 claimId, address m, JobParams storage p, bool ok) private returns (uint256 fee) {
+    function _payApprover(uint256 claimId, address m, Params storage p, bool ok) private returns (uint256 fee) {
         _releaseBond(m, Role.Verifier, p.approvalBond);
         if (ok) {
             fee = p.approvalFee;
@@ -415,7 +416,7 @@ contract LedgerV2 is ILedgerV2, LedgerV2Storage, EIP712, ReentrancyGuardTransien
         }
     }
 
-    function _chargeMiss(uint256 claimId, uint256 jobId, address m, JobParams storage p) private {
+    function _chargeMiss(uint256 claimId, uint256 jobId, address m, Params storage p) private {
         uint256 miss = p.missPenalty;
         if (miss == 0) return;
         _toEscrow(jobId, claimId, _slashFree(m, Role.Verifier, miss, claimId, SlashReason.MissPenalty), true);
@@ -543,7 +544,7 @@ contract LedgerV2 is ILedgerV2, LedgerV2Storage, EIP712, ReentrancyGuardTransien
 
     /// @inheritdoc ILedgerV2
     function accumulatorOf(uint256 jobId, uint256 round) external view returns (bytes32) {
-        return _rounds[jobId][round].accMasked ^ _ACC_MASK;
+        return _rounds[jobId][round].accumulator;
     }
 
     /// @inheritdoc ILedgerV2

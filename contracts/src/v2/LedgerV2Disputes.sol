@@ -79,7 +79,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
         Claim memory c = cs;
         if (c.status == ILedgerV2.ClaimStatus.None) revert ILedgerV2.ClaimNotFound(claimId);
         if (c.status != ILedgerV2.ClaimStatus.Pending) revert ILedgerV2.ClaimNotPending(claimId, c.status);
-        ILedgerV2.JobParams storage p = _params[c.jobId];
+        Params storage p = _params[c.jobId];
         uint256 seedBlock = _seedBlockOf(c);
         uint256 closes = seedBlock + p.verifyWindow + p.challengeWindow;
         if (block.number <= seedBlock || block.number > closes) {
@@ -144,7 +144,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
         if (st == ILedgerV2.ProposalStatus.None) revert ILedgerV2.ProposalNotFound(proposalId);
         if (st != ILedgerV2.ProposalStatus.Pending) revert ILedgerV2.ProposalNotPending(proposalId, st);
         uint256 jobId = pr.jobId;
-        ILedgerV2.JobParams storage p = _params[jobId];
+        Params storage p = _params[jobId];
         uint256 closes = uint256(pr.proposeBlock) + p.headWindow;
         if (block.number > closes) revert ILedgerV2.HeadWindowClosed(proposalId, closes, block.number);
         if (pr.disputeId != 0) revert ILedgerV2.HeadAlreadyChallenged(proposalId, pr.disputeId);
@@ -200,7 +200,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
 
     function commitVerdict(uint256 disputeId, bytes32 commitment) external {
         Dispute storage d = _openDispute(disputeId);
-        ILedgerV2.JobParams storage p = _params[d.jobId];
+        Params storage p = _params[d.jobId];
         uint256 seedBlock = _jurySeedBlock(d);
         uint256 closes = seedBlock + p.commitWindow;
         if (block.number <= seedBlock || block.number > closes) {
@@ -233,7 +233,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
 
     function revealVerdict(uint256 disputeId, uint256 verdicts, bytes32 salt) external {
         Dispute storage d = _openDispute(disputeId);
-        ILedgerV2.JobParams storage p = _params[d.jobId];
+        Params storage p = _params[d.jobId];
         uint256 opens = _jurySeedBlock(d) + p.commitWindow;
         uint256 closes = opens + p.revealWindow;
         if (block.number <= opens || block.number > closes) {
@@ -271,7 +271,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
 
     function resolveDispute(uint256 disputeId) external {
         Dispute storage d = _openDispute(disputeId);
-        ILedgerV2.JobParams storage p = _params[d.jobId];
+        Params storage p = _params[d.jobId];
         uint256 closes = _jurySeedBlock(d) + p.commitWindow + p.revealWindow;
         if (block.number <= closes) revert ILedgerV2.RevealStillOpen(disputeId, closes, block.number);
         if (d.reveals < LedgerV2Rules.revealQuorum(p.jurySize)) {
@@ -307,7 +307,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
     function _settleJurors(
         uint256 disputeId,
         Dispute storage d,
-        ILedgerV2.JobParams storage p,
+        Params storage p,
         uint256 faulty,
         Pot memory pot
     ) private {
@@ -328,7 +328,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
     }
 
     /// @dev Challengers are right iff one of their named segments was proven faulty.
-    function _settleChallengers(uint256 disputeId, ILedgerV2.JobParams storage p, uint256 faulty, Pot memory pot)
+    function _settleChallengers(uint256 disputeId, Params storage p, uint256 faulty, Pot memory pot)
         private
     {
         uint256 bond = p.challengeBond;
@@ -347,7 +347,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
 
     /// @dev Fault: the worker and the caught approvers are slashed and the claim is Rejected. No fault: the worker
     ///      shares the challengers' bonds and the claim settles later as if unchallenged.
-    function _settleClaim(Dispute storage d, ILedgerV2.JobParams storage p, uint256 faulty, Pot memory pot) private {
+    function _settleClaim(Dispute storage d, Params storage p, uint256 faulty, Pot memory pot) private {
         uint256 claimId = d.subject;
         Claim storage cs = _claims[claimId];
         Claim memory c = cs;
@@ -362,7 +362,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
     }
 
     /// @dev Wrong head: the proposer is slashed and the proposal Rejected. Right head: the proposer shares.
-    function _settleHead(Dispute storage d, ILedgerV2.JobParams storage p, uint256 faulty, Pot memory pot) private {
+    function _settleHead(Dispute storage d, Params storage p, uint256 faulty, Pot memory pot) private {
         uint256 proposalId = d.subject;
         Proposal storage pr = _proposals[proposalId];
         if (faulty == 0) {
@@ -376,7 +376,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
 
     /// @dev Approvers whose own sample holds a proven-faulty segment lose their bond (returned as pot); the others
     ///      get it back.
-    function _settleApprovers(uint256 claimId, Claim memory c, Dispute storage d, ILedgerV2.JobParams storage p, uint256 faulty)
+    function _settleApprovers(uint256 claimId, Claim memory c, Dispute storage d, Params storage p, uint256 faulty)
         private
         returns (uint256 pot)
     {
@@ -387,7 +387,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
         uint256 bond = p.approvalBond;
         for (uint256 pos; pos < committee.length; ++pos) {
             if (c.approvedMask & (1 << pos) == 0) continue;
-            address a = _seats[committee[pos]].account;
+            address a = _drawnSeat(committee[pos]).account;
             if (_sampleHits(seed, claimId, a, c.segments, p.samplesPerMember, bad)) {
                 _slashBond(a, ILedgerV2.Role.Verifier, bond, claimId, ILedgerV2.SlashReason.ApprovalBond);
                 pot += bond;
@@ -423,7 +423,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
     }
 
     /// @dev Too few reveals: non-revealers lose their juror bond to escrow; redraw, or close without a verdict.
-    function _noQuorum(uint256 disputeId, Dispute storage d, ILedgerV2.JobParams storage p) private {
+    function _noQuorum(uint256 disputeId, Dispute storage d, Params storage p) private {
         uint256 attempt = d.attempt;
         address[] storage jurors = _committers[disputeId][attempt];
         uint256 lost;
@@ -461,7 +461,7 @@ contract LedgerV2Disputes is LedgerV2Storage {
                 uint256[] memory committee = _committee(subject, c, d.claimSeed);
                 for (uint256 pos; pos < committee.length; ++pos) {
                     if (c.approvedMask & (1 << pos) != 0) {
-                        _releaseBond(_seats[committee[pos]].account, ILedgerV2.Role.Verifier, p.approvalBond);
+                        _releaseBond(_drawnSeat(committee[pos]).account, ILedgerV2.Role.Verifier, p.approvalBond);
                     }
                 }
             }

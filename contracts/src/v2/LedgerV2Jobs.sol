@@ -35,6 +35,7 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
                 uint256 index = _seats.length;
                 if (index >= _MAX_SEATS) revert ILedgerV2.SeatRegistryFull(index);
                 _seats.push(ILedgerV2.Seat({account: msg.sender, registeredAt: uint40(block.number), retiredAt: 0}));
+                _seatTotal = uint32(index + 1);
                 s.seatPlusOne = uint32(index + 1);
                 emit ILedgerV2.SeatRegistered(index, msg.sender, uint64(block.number));
             }
@@ -80,13 +81,14 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         _validate(p);
         jobId = uint256(_lastJobId) + 1;
         _lastJobId = jobId.toUint32();
-        _params[jobId] = p;
+        _storeParams(jobId, p);
         Job storage j = _jobs[jobId];
-        j.escrow = msg.value.toUint96();
+        j.escrow = msg.value.toUint88();
         j.owner = msg.sender;
         j.roundStart = uint40(block.number);
         _totalEscrow += uint88(msg.value);
-        _rounds[jobId][0] = Round({head: p.genesisHead, accMasked: _ACC_MASK});
+        _rounds[jobId][0].head = p.genesisHead;
+        j.slot2Kept = true;
         emit ILedgerV2.JobCreated(jobId, msg.sender, p.specHash, p.genesisHead, msg.value, p);
         emit ILedgerV2.RoundStarted(jobId, 0, p.genesisHead, uint64(block.number));
     }
@@ -133,7 +135,7 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         if (msg.value == 0) revert ILedgerV2.ZeroAmount();
         Job storage j = _existingJob(jobId);
         uint256 e = uint256(j.escrow) + msg.value;
-        j.escrow = e.toUint96();
+        j.escrow = e.toUint88();
         _totalEscrow += uint88(msg.value);
         emit ILedgerV2.JobFunded(jobId, msg.sender, msg.value, e);
     }
@@ -145,7 +147,7 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         if (j.openClaims != 0) revert ILedgerV2.ClaimsOpen(jobId, j.openClaims);
         uint256 e = j.escrow;
         if (amount > e) revert ILedgerV2.InsufficientEscrow(jobId, amount, e);
-        j.escrow = uint96(e - amount);
+        j.escrow = uint88(e - amount);
         _totalEscrow -= uint88(amount);
         emit ILedgerV2.EscrowWithdrawn(jobId, msg.sender, amount, e - amount);
         (bool ok,) = msg.sender.call{value: amount}("");
@@ -157,14 +159,14 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         returns (uint256 proposalId)
     {
         Job storage j = _existingJob(jobId);
-        ILedgerV2.JobParams storage p = _params[jobId];
+        Params storage p = _params[jobId];
         if (round != j.round) revert ILedgerV2.WrongRound(jobId, round, j.round);
         uint256 deadline = uint256(j.roundStart) + p.submitWindow;
         if (block.number < deadline) revert ILedgerV2.SubmitWindowOpen(jobId, deadline, block.number);
         if (j.openClaims != 0) revert ILedgerV2.RoundNotSettled(jobId, j.openClaims);
         if (j.pendingProposal != 0) revert ILedgerV2.ProposalPending(jobId, j.pendingProposal);
         Round storage r = _rounds[jobId][round];
-        bytes32 acc = r.accMasked ^ _ACC_MASK;
+        bytes32 acc = r.accumulator;
         if (acceptedClaimsRoot != acc) revert ILedgerV2.WrongAcceptedRoot(acceptedClaimsRoot, acc);
         bytes32 parent = r.head;
         if (newHead == 0 || (j.acceptedCount == 0 && newHead != parent)) revert ILedgerV2.InvalidHead(newHead);
@@ -177,7 +179,6 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
             status: ILedgerV2.ProposalStatus.Pending,
             proposeBlock: uint40(block.number),
             disputeId: 0,
-            parent: parent,
             newHead: newHead
         });
         j.pendingProposal = uint64(proposalId);
@@ -192,7 +193,7 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         if (st == ILedgerV2.ProposalStatus.None) revert ILedgerV2.ProposalNotFound(proposalId);
         if (st != ILedgerV2.ProposalStatus.Pending) revert ILedgerV2.ProposalNotPending(proposalId, st);
         uint256 jobId = pr.jobId;
-        ILedgerV2.JobParams storage p = _params[jobId];
+        Params storage p = _params[jobId];
         uint256 closes = uint256(pr.proposeBlock) + p.headWindow;
         if (block.number <= closes) revert ILedgerV2.WindowOpen(closes, block.number);
         uint256 disputeId = pr.disputeId;
@@ -212,8 +213,8 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         j.roundClaims = 0;
         j.acceptedCount = 0;
         j.pendingProposal = 0;
-        _rounds[jobId][next] = Round({head: head, accMasked: _ACC_MASK});
-        emit ILedgerV2.HeadAdvanced(jobId, next, pr.parent, head);
+        _rounds[jobId][next].head = head; // its accumulator starts at 0
+        emit ILedgerV2.HeadAdvanced(jobId, next, _rounds[jobId][round].head, head);
         emit ILedgerV2.RoundStarted(jobId, next, head, uint64(block.number));
     }
 }

@@ -23,26 +23,67 @@ abstract contract LedgerV2Storage {
     ///      need a live blockhash are bounded by this sum.
     uint256 internal constant _MAX_SEEDED_WINDOW = 240;
     uint256 internal constant _STAKE_CAP = type(uint80).max;
-    bytes32 internal constant _ACC_MASK = bytes32(uint256(1));
 
+    /// @dev slot 0 is all a submission and a finalization write (one SSTORE each, not two); escrow and reserved
+    ///      fit in 88 bits as _totalEscrow, their sum over jobs, does.
     struct Job {
         // slot 0
-        uint96 escrow;
-        uint96 reserved;
-        uint32 round;
+        uint88 escrow;
+        uint88 reserved;
         uint32 openClaims;
+        uint16 roundClaims;
+        uint32 acceptedCount;
         // slot 1
         address owner;
         uint40 roundStart;
-        uint16 roundClaims;
-        uint32 acceptedCount;
+        uint32 round;
         // slot 2
         uint64 pendingProposal;
+        // Set by createJob, never cleared: slot 2 stays nonzero, so each round's proposal id is a 2,900-gas
+        // rewrite (and its clearing no refund-capped write), not a 20,000-gas fresh slot per round.
+        bool slot2Kept;
+    }
+
+    /// @dev ILedgerV2.JobParams as stored: the same fields and types, grouped by the calls that read them, so
+    ///      that an approval reads one slot of them (2), a submission and a finalization two (2, 3), where the
+    ///      interface's order cost an approval two and a submission three.
+    struct Params {
+        bytes32 specHash;
+        bytes32 genesisHead;
+        // slot 2: approve, submit, finalize
+        uint96 approvalBond;
+        uint8 committeeSize;
+        uint16 verifyWindow;
+        uint16 challengeWindow;
+        uint8 quorum;
+        uint96 claimBond;
+        uint16 maxClaimsPerRound;
+        // slot 3: submit, finalize
+        uint96 rewardPerClaim;
+        uint96 approvalFee;
+        uint32 checkpointEvery;
+        uint32 submitWindow;
+        // slot 4: disputes, heads
+        uint96 challengeBond;
+        uint96 jurorBond;
+        uint16 commitWindow;
+        uint16 revealWindow;
+        uint16 headWindow;
+        uint8 jurySize;
+        uint8 samplesPerMember;
+        // slot 5: an expired claim, a missed approval, a redraw
+        uint96 expiryPenalty;
+        uint96 missPenalty;
+        uint8 maxRedraws;
+        // slot 6
+        uint96 headBond;
     }
 
     struct Round {
         bytes32 head;
-        bytes32 accMasked; // accumulator XOR _ACC_MASK (see contracts/README.md: a nonzero slot is cheaper)
+        // Stored as is (0 at a round's start): pre-setting a nonzero mask cost every round a fresh slot at its
+        // creation (22,100) to save 17,100 at its first accepted claim.
+        bytes32 accumulator;
     }
 
     /// @dev slot 0 is everything a settlement touches: bonds, slashes and credits are one write.
@@ -116,11 +157,12 @@ abstract contract LedgerV2Storage {
         ILedgerV2.ProposalStatus status;
         uint40 proposeBlock;
         uint32 disputeId;
-        bytes32 parent;
+        // No parent: it is always _rounds[jobId][round].head (a round's head never changes once set), and a
+        // fourth fresh slot per proposal cost 22,100 gas.
         bytes32 newHead;
     }
 
-    mapping(uint256 jobId => ILedgerV2.JobParams) internal _params;
+    mapping(uint256 jobId => Params) internal _params;
     mapping(uint256 jobId => Job) internal _jobs;
     mapping(uint256 jobId => mapping(uint256 round => Round)) internal _rounds;
     mapping(address account => mapping(ILedgerV2.Role role => StakeRecord)) internal _stakes;
@@ -144,6 +186,9 @@ abstract contract LedgerV2Storage {
     uint32 internal _lastDisputeId;
     uint64 internal _lastProposalId;
     uint32 internal _lastAccountIndex;
+    /// @dev _seats.length, kept in the slot of _lastClaimId, which a submission writes anyway (saves the cold
+    ///      read of the array's length slot per claim). Written only where a seat is pushed.
+    uint32 internal _seatTotal;
     /// @dev Set once by the ledger's constructor; read by the modules too.
     uint96 internal _seatStakeWei;
     uint64 internal _unbondingDelay;
@@ -155,6 +200,64 @@ abstract contract LedgerV2Storage {
     function _existingJob(uint256 jobId) internal view returns (Job storage j) {
         j = _jobs[jobId];
         if (j.owner == address(0)) revert ILedgerV2.JobNotFound(jobId);
+    }
+
+    function _storeParams(uint256 jobId, ILedgerV2.JobParams calldata p) internal {
+        Params storage q = _params[jobId];
+        q.specHash = p.specHash;
+        q.genesisHead = p.genesisHead;
+        q.rewardPerClaim = p.rewardPerClaim;
+        q.approvalFee = p.approvalFee;
+        q.committeeSize = p.committeeSize;
+        q.quorum = p.quorum;
+        q.checkpointEvery = p.checkpointEvery;
+        q.maxClaimsPerRound = p.maxClaimsPerRound;
+        q.claimBond = p.claimBond;
+        q.approvalBond = p.approvalBond;
+        q.submitWindow = p.submitWindow;
+        q.verifyWindow = p.verifyWindow;
+        q.challengeWindow = p.challengeWindow;
+        q.challengeBond = p.challengeBond;
+        q.jurorBond = p.jurorBond;
+        q.commitWindow = p.commitWindow;
+        q.revealWindow = p.revealWindow;
+        q.headWindow = p.headWindow;
+        q.jurySize = p.jurySize;
+        q.samplesPerMember = p.samplesPerMember;
+        q.expiryPenalty = p.expiryPenalty;
+        q.missPenalty = p.missPenalty;
+        q.maxRedraws = p.maxRedraws;
+        q.headBond = p.headBond;
+    }
+
+    function _loadParams(uint256 jobId) internal view returns (ILedgerV2.JobParams memory) {
+        Params storage q = _params[jobId];
+        return ILedgerV2.JobParams({
+            specHash: q.specHash,
+            genesisHead: q.genesisHead,
+            rewardPerClaim: q.rewardPerClaim,
+            approvalFee: q.approvalFee,
+            committeeSize: q.committeeSize,
+            quorum: q.quorum,
+            jurySize: q.jurySize,
+            samplesPerMember: q.samplesPerMember,
+            checkpointEvery: q.checkpointEvery,
+            claimBond: q.claimBond,
+            approvalBond: q.approvalBond,
+            submitWindow: q.submitWindow,
+            verifyWindow: q.verifyWindow,
+            challengeWindow: q.challengeWindow,
+            challengeBond: q.challengeBond,
+            jurorBond: q.jurorBond,
+            commitWindow: q.commitWindow,
+            revealWindow: q.revealWindow,
+            headWindow: q.headWindow,
+            maxClaimsPerRound: q.maxClaimsPerRound,
+            headBond: q.headBond,
+            expiryPenalty: q.expiryPenalty,
+            maxRedraws: q.maxRedraws,
+            missPenalty: q.missPenalty
+        });
     }
 
     function _claimKey(uint256 jobId, uint256 round, uint256 workerIndex) internal pure returns (bytes32) {
@@ -242,7 +345,7 @@ abstract contract LedgerV2Storage {
         if (amount == 0) return;
         Job storage j = _jobs[jobId];
         uint256 e = uint256(j.escrow) + amount;
-        j.escrow = uint96(e);
+        j.escrow = uint88(e);
         if (fromStakes) _totalEscrow += uint88(amount);
         emit ILedgerV2.EscrowReleased(jobId, subject, amount, e);
     }
@@ -253,6 +356,17 @@ abstract contract LedgerV2Storage {
 
     function _seatStake() internal view returns (uint256) {
         return _seatStakeWei;
+    }
+
+    /// @dev _seats[index] without the bounds check, whose read of the array's length is a cold SLOAD per
+    ///      transaction: only for indices drawn below a claim's or dispute's seatCount, which never exceeds
+    ///      _seats.length (seats are only ever pushed). A Seat is one slot.
+    function _drawnSeat(uint256 index) internal view returns (ILedgerV2.Seat storage s) {
+        ILedgerV2.Seat[] storage all = _seats;
+        assembly ("memory-safe") {
+            mstore(0, all.slot)
+            s.slot := add(keccak256(0, 0x20), index)
+        }
     }
 
     function _liveSeat(StakeRecord storage s) internal view returns (bool live, uint256 index) {
@@ -288,8 +402,23 @@ abstract contract LedgerV2Storage {
         uint256 n;
         if (seatCount != 0) {
             uint256 draws = LedgerV2Rules.maxDraws(size);
+            // LedgerDraws.seatDraw's preimage (domain, seed, subject, i) laid out once, only i rewritten per
+            // draw: a fresh abi.encodePacked per draw grew memory with every draw of every claim of a batch.
+            uint256 len = domain.length;
+            uint256 buf;
+            assembly ("memory-safe") {
+                buf := mload(0x40)
+                mcopy(buf, add(domain, 0x20), len)
+                mstore(add(buf, len), seed)
+                mstore(add(add(buf, len), 0x20), subject)
+                mstore(0x40, add(add(buf, len), 0x60))
+            }
             for (uint256 i; i < draws && n < size; ++i) {
-                uint256 idx = LedgerDraws.seatDraw(domain, seed, subject, i, seatCount);
+                uint256 idx;
+                assembly ("memory-safe") {
+                    mstore(add(add(buf, len), 0x40), i)
+                    idx := mod(keccak256(buf, add(len, 0x60)), seatCount)
+                }
                 bool skip;
                 for (uint256 k; k < n; ++k) {
                     if (chosen[k] == idx) {
@@ -298,7 +427,7 @@ abstract contract LedgerV2Storage {
                     }
                 }
                 if (skip) continue;
-                ILedgerV2.Seat memory st = _seats[idx];
+                ILedgerV2.Seat storage st = _drawnSeat(idx); // idx < seatCount; no memory copy per draw
                 if (!LedgerV2Rules.eligible(st.registeredAt, st.retiredAt, frozenAt)) continue;
                 for (uint256 k; k < excluded.length; ++k) {
                     if (excluded[k] == st.account) {
@@ -327,7 +456,7 @@ abstract contract LedgerV2Storage {
     /// @dev Position of `account` in `seats`, or type(uint256).max.
     function _positionOf(uint256[] memory seats, address account) internal view returns (uint256) {
         for (uint256 p; p < seats.length; ++p) {
-            if (_seats[seats[p]].account == account) return p;
+            if (_drawnSeat(seats[p]).account == account) return p;
         }
         return type(uint256).max;
     }
@@ -342,10 +471,10 @@ abstract contract LedgerV2Storage {
     {
         cs.status = status;
         uint256 jobId = cs.jobId;
-        ILedgerV2.JobParams storage p = _params[jobId];
+        Params storage p = _params[jobId];
         Job storage j = _jobs[jobId];
         uint256 reserve = LedgerV2Rules.reservation(p.rewardPerClaim, p.approvalFee, p.committeeSize);
-        j.reserved -= uint96(reserve);
+        j.reserved -= uint88(reserve);
         j.openClaims -= 1;
         emit ILedgerV2.ClaimFinalized(claimId, jobId, cs.round, status, approvals);
         // reserve - paid stays in escrow (it never left _totalEscrow); paid moved to credits.
@@ -366,7 +495,7 @@ abstract contract LedgerV2Storage {
             ex[0] = _accountAt[c.workerIndex];
             uint256 n = 1 + nc;
             for (uint256 p; p < committee.length; ++p) {
-                if (c.approvedMask & (1 << p) != 0) ex[n++] = _seats[committee[p]].account;
+                if (c.approvedMask & (1 << p) != 0) ex[n++] = _drawnSeat(committee[p]).account;
             }
         } else {
             ex = new address[](1 + nc);

@@ -10,7 +10,7 @@ import {LedgerV2Storage} from "./LedgerV2Storage.sol";
 contract LedgerV2Views is LedgerV2Storage {
     function getJobParams(uint256 jobId) external view returns (ILedgerV2.JobParams memory) {
         _existingJob(jobId);
-        return _params[jobId];
+        return _loadParams(jobId);
     }
 
 
@@ -27,7 +27,7 @@ contract LedgerV2Views is LedgerV2Storage {
             roundClaims: j.roundClaims,
             acceptedCount: j.acceptedCount,
             head: r.head,
-            accumulator: r.accMasked ^ _ACC_MASK,
+            accumulator: r.accumulator,
             pendingProposal: j.pendingProposal
         });
     }
@@ -36,7 +36,7 @@ contract LedgerV2Views is LedgerV2Storage {
     function getClaim(uint256 claimId) external view returns (ILedgerV2.ClaimInfo memory info) {
         Claim memory c = _claims[claimId];
         if (c.status == ILedgerV2.ClaimStatus.None) revert ILedgerV2.ClaimNotFound(claimId);
-        ILedgerV2.JobParams storage p = _params[c.jobId];
+        Params storage p = _params[c.jobId];
         ClaimData storage cd = _claimData[_claimKey(c.jobId, c.round, c.workerIndex)];
         uint64 seedBlock = uint64(_seedBlockOf(c));
         info = ILedgerV2.ClaimInfo({
@@ -77,7 +77,7 @@ contract LedgerV2Views is LedgerV2Storage {
         Dispute storage d = _disputes[disputeId];
         if (d.status == ILedgerV2.DisputeStatus.None) revert ILedgerV2.DisputeNotFound(disputeId);
         uint64 seedBlock = uint64(_jurySeedBlock(d));
-        ILedgerV2.JobParams storage p = _params[d.jobId];
+        Params storage p = _params[d.jobId];
         uint256 n = d.segmentCount;
         uint256[] memory segs = new uint256[](n);
         for (uint256 i; i < n; ++i) {
@@ -127,7 +127,7 @@ contract LedgerV2Views is LedgerV2Storage {
             status: pr.status,
             proposeBlock: pr.proposeBlock,
             disputeId: pr.disputeId,
-            parent: pr.parent,
+            parent: _rounds[pr.jobId][pr.round].head,
             newHead: pr.newHead
         });
     }
