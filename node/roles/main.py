@@ -5,11 +5,8 @@ from .runtime import Runtime
 
 
 def build_role(rt: Runtime):
-    # torch and the protocol modules load here, before the node reports it is serving, so that the first
-    # round's short window is spent training, not importing.
-    import prover.claim  # noqa: F401  (imported for its side effect: loading torch now)
-    import verifier.verify  # noqa: F401
-
+    """The role's loop object. torch is not imported here: Runtime.run loads it after the role's resume step,
+    so that a juror restarted between commit and reveal reveals within seconds (see Runtime.preload)."""
     if rt.v2 and rt.options.role == "verifier":
         from .v2.verifier import VerifierV2
 

