@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 # Before anything can load torch: MKL's thread-count-invariant mode must be set before its first matmul, or
 # honest replays can differ in the last bits (prover/determinism.py explains).
@@ -32,7 +33,7 @@ def _mount_subcommands() -> None:
 
 @app.command("demo")
 def demo(home: str = typer.Option(None, help="keep the demo's files here (default: a new temp dir)"),
-         rounds: int = typer.Option(5, help="rounds to run"),
+         rounds: Optional[int] = typer.Option(None, help="rounds to run (default: 3 on v2, 5 on v1)"),
          timeout: float = typer.Option(300, help="give up after this many seconds"),
          ledger_version: int = typer.Option(2, min=1, max=2, help="2: committees, juries, bonds (PROTOCOL.md v2); "
                                             "1: the first-come votes of v1")) -> None:
@@ -47,10 +48,10 @@ def demo(home: str = typer.Option(None, help="keep the demo's files here (defaul
     if ledger_version == 2:
         from node.demo_v2 import run_demo_v2
 
-        raise typer.Exit(run_demo_v2(home, rounds, timeout, console))
+        raise typer.Exit(run_demo_v2(home, rounds or 3, timeout, console))
     from node.demo import run_demo
 
-    raise typer.Exit(run_demo(home, rounds, timeout, console))
+    raise typer.Exit(run_demo(home, rounds or 5, timeout, console))
 
 
 def main() -> None:

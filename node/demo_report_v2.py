@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .chain.v2.views import ClaimStatus, CreditReason, DisputeKind, DisputeStatus, Role
+from .chain.v2.views import ClaimStatus, CreditReason, DisputeKind, DisputeStatus, Role, SlashReason
 from .demo_report import AccountRow, RoundRow, metrics_of_heads
 from .events_v2 import label
 from .wallet.amounts import format_eth
@@ -49,8 +49,6 @@ class ReportV2:
 
 def build_report_v2(ledger, from_block: int, job_id: int, spec, head_server: str, names: dict[str, str],
                     rounds: int) -> ReportV2:
-    from .chain.v2.rules import popcount  # noqa: F401  (kept beside the views it reads)
-
     events = ledger.events(from_block)
     name = lambda a: names.get(a, a[:10])  # noqa: E731
     heads = {e["args"]["round"]: e["args"]["head"] for e in events
@@ -105,8 +103,6 @@ def build_report_v2(ledger, from_block: int, job_id: int, spec, head_server: str
         elif e["event"] == "Slashed":
             if args["account"] in accounts:
                 accounts[args["account"]].slashed += args["amount"]
-            from .chain.v2.views import SlashReason
-
             slashes.append((name(args["account"]), label(SlashReason, args["reason"]), args["subjectId"],
                             args["amount"]))
     for row in accounts.values():

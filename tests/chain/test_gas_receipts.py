@@ -12,7 +12,7 @@ from node.chain.devaccounts import dev_account
 from node.chain.v2 import approvals
 from node.chain.v2.deploy import deploy_ledger_v2
 from node.chain.v2.gas_receipts import SETTLEMENT, gas_per_accepted_claim
-from node.chain.v2.views import JobParams, LedgerV2, Role
+from node.chain.v2.views import JobParams, Role
 
 ETH = 10**18
 GENESIS = keccak(b"genesis")

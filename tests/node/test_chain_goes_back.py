@@ -1,4 +1,4 @@
-"""A chain that goes back under real node processes: anvil SIGKILLed and restarted from a state file behind.
+"""A chain that goes back under real node processes (LedgerV2): anvil SIGKILLed and restarted from a state file behind.
 
 The same two moments the reliability run found fatal: right after a head advanced (the lost blocks hold head
 votes, the head's finalization and perhaps the next round's claims) and right after claims landed. The
@@ -14,19 +14,19 @@ import time
 import httpx
 import pytest
 
-from node.chain.client import connect, deploy_ledger
+from node.chain.client import connect
+from node.chain.v2.deploy import deploy_ledger_v2
 from node.chain.devaccounts import dev_account
 from node.config import Deployment, deployment_path
-from node.chain.enums import ClaimStatus
-from node.jobs import JobTerms
+from node.chain.v2.terms import JobTermsV2
+from node.chain.v2.views import ClaimStatus
 from prover.presets import digits_spec
 
 from node_network import FIVE_NODES, Network, db_rows, five_node_network
 from waiting import wait_for
 
-# Short windows: no node restarts here, only the chain. 40 blocks of 0.25 s.
-TERMS = JobTerms(quorum=2, max_votes=2, submit_window=40, verify_window=60)
-PENDING_PROPOSAL = 8  # getJob's field: the round's pending head proposal (0: none)
+# Short windows: no node restarts here, only the chain. 40 blocks of 0.25 s. Two seats: every committee is both.
+TERMS = JobTermsV2(committee_size=2, quorum=2, submit_window=40, verify_window=40, challenge_window=8)
 ACCEPTED, REJECTED = ClaimStatus.ACCEPTED, ClaimStatus.REJECTED
 
 
@@ -58,7 +58,7 @@ def go_back(net: Network, saved, saved_block: int, seen_block: int) -> dict[str,
 
 def test_network_recovers_when_the_chain_goes_back_after_a_head_advanced(net):
     net.wait_round(1, timeout_s=240)
-    wait_for(lambda: net.ledger.call("getJob", net.job_id)[PENDING_PROPOSAL], 120, "a head proposal of round 1")
+    wait_for(lambda: net.ledger.job(net.job_id).pending_proposal, 120, "a head proposal of round 1")
     saved = net.home / "state-before-head.json"
     saved_block = net.save_chain_state(saved)
     net.wait_round(2, timeout_s=120)  # the head advanced in blocks the saved state does not hold
@@ -134,10 +134,10 @@ def test_a_node_with_an_old_database_refuses_a_fresh_chain_then_resets_on_reques
     net.anvil.state_path.unlink()
     net.anvil.start()  # a brand-new chain on the same port: the ledger lands at the same address again
     w3 = connect(net.anvil.url)
-    ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks=10)
+    ledger, receipt = deploy_ledger_v2(w3, dev_account(0), unbonding_delay_blocks=10, seat_stake_wei=10**18 // 2)
     assert ledger.address == net.ledger.address
     Deployment(chain_id=w3.eth.chain_id, address=ledger.address, block=receipt["blockNumber"],
-               rpc_url=net.anvil.url).save(deployment_path(net.home))
+               rpc_url=net.anvil.url, ledger_version=2).save(deployment_path(net.home))
 
     node = net.start("aggregator")
     assert node.process.wait(120) == 1

@@ -1,6 +1,6 @@
-"""Real node processes on a real anvil: rounds end to end, crashes at the worst moments, a chain restart.
+"""Real node processes on a real anvil (LedgerV2): rounds end to end, crashes at the worst moments, a chain restart.
 
-Two workers, two verifiers and an aggregator, each a `gradchain node run` process with its own key, port and
+Two workers, two verifiers (every committee is both of them) and an aggregator, each a `gradchain node run` process with its own key, port and
 SQLite file; they share nothing but the chain and HTTP. The tests run in order on one network (module
 scope), because standing one up costs most of the time.
 """
@@ -12,7 +12,8 @@ import time
 import pytest
 
 from node.fetch import HttpFetcher
-from node.jobs import JobTerms
+from node.chain.v2.terms import JobTermsV2
+from node.chain.v2.views import ClaimStatus
 from prover.aggregate import mean_checkpoints
 from prover.checkpoint import checkpoint_from_bytes, checkpoint_id
 from prover.presets import digits_spec
@@ -20,10 +21,10 @@ from prover.presets import digits_spec
 from node_network import db_rows, five_node_network
 from waiting import wait_for
 
-ACCEPTED = 2
+ACCEPTED = ClaimStatus.ACCEPTED
 # Windows are generous because a restarted node needs a few seconds on a loaded 2-core CI machine to come back
 # before the round (or the claim's vote) closes: 60 blocks of 0.25 s.
-TERMS = JobTerms(quorum=2, max_votes=2, submit_window=60, verify_window=160)
+TERMS = JobTermsV2(committee_size=2, quorum=2, submit_window=60, verify_window=120, challenge_window=8)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def test_two_rounds_end_to_end(net):
 
     # Heads form one chain, and each head is the mean of its round's accepted results, rebuilt here from
     # the workers' artifact servers.
-    genesis = net.ledger.call("getJob", net.job_id)[1][1]
+    genesis = net.ledger.job_params(net.job_id).genesis_head
     advanced = [e["args"] for e in net.events("HeadAdvanced")]
     assert advanced[0]["parent"] == genesis
     for previous, current in zip(advanced, advanced[1:]):
@@ -91,13 +92,15 @@ def test_verifier_killed_between_deciding_and_voting_votes_once(net):
     (decided,) = [r for r in db_rows(net, "verifier-1", "select * from verdicts where kind = 'claim'")
                   if r["subject_id"] not in before]
     claim_id = decided["subject_id"]
-    assert not db_rows(net, "verifier-1", "select * from outbox where key = ?", (f"vote:{claim_id}",))
+    assert not db_rows(net, "verifier-1", "select * from outbox where key = ?", (f"approve:{claim_id}",))
 
     net.start("verifier-1")
-    wait_for(lambda: net.ledger.call("getClaim", claim_id)[9] != 1, 180, f"claim {claim_id} to be finalized")
+    wait_for(lambda: net.ledger.claim(claim_id).status != ClaimStatus.PENDING, 180, f"claim {claim_id} to be final")
     verifier = net.nodes["verifier-1"].address
-    votes = [e for e in net.events("Attested") if e["args"]["claimId"] == claim_id and e["args"]["verifier"] == verifier]
-    assert len(votes) == 1 and votes[0]["args"]["approve"] is (decided["decision"] == "approve")
+    approvals = [e for e in net.events("Approved") if e["args"]["claimId"] == claim_id
+                 and e["args"]["member"] == verifier]
+    assert decided["decision"] == "approve" and len(approvals) == 1, "approved once, on the recorded verdict"
+    assert net.ledger.claim(claim_id).status == ClaimStatus.ACCEPTED
     (after,) = db_rows(net, "verifier-1", "select * from verdicts where kind = 'claim' and subject_id = ?", (claim_id,))
     assert after["decided_at"] == decided["decided_at"], "the recorded verdict is used, not decided again"
 

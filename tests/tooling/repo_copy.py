@@ -1,7 +1,8 @@
 """A throw-away copy of this checkout to run the real scripts in, with the shared .venv and node_modules linked.
 
 The copy holds the files git would commit (tracked, plus untracked ones not ignored), so scripts see exactly
-what CI would check out; build output is not copied, so forge compiles from scratch there.
+what CI would check out, plus forge's build output and cache: forge then compiles only what a test planted
+(a full build of both ledgers takes minutes on 2 cores, and the tests are about exit statuses, not compiling).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = (".venv", "node_modules")
+BUILD_OUTPUT = ("contracts/out", "contracts/cache")
 
 
 def copy_checkout(dest: Path) -> Path:
@@ -27,6 +29,9 @@ def copy_checkout(dest: Path) -> Path:
         shutil.copy2(src, target)  # keeps the executable bit
     for name in SHARED:
         os.symlink((REPO / name).resolve(), dest / name)
+    for name in BUILD_OUTPUT:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, dest / name, symlinks=True)
     return dest
 
 

@@ -8,6 +8,6 @@ checks.
     snapshot.py  the contract's views at the snapshot block
     rebuilt.py   the tables indexed for the checks
     checks.py    committees, juries, verdicts (check_draws.py), slashes (check_slashes.py), credits, stakes,
-                 conservation (check_money.py), head chain, finality (check_heads.py); head_rules.py: the head pot
+                 conservation (check_money.py), head chain, finality (check_heads.py)
     run.py       the whole v2 audit, start to report
 """

@@ -7,7 +7,6 @@ from node.chain.v2 import rules
 from node.chain.v2.views import ClaimStatus
 
 from ..report import FAIL, CheckResult
-from .head_rules import head_verdict_split
 from .rebuilt import Rebuilt, _low
 from .snapshot import SnapshotV2
 
@@ -33,7 +32,7 @@ def expected_dispute_split(L: Rebuilt, d: dict) -> rules.Split:
             caught_approvers=caught, claim_bond=p["claim_bond"], juror_bond=p["juror_bond"],
             challenge_bond=p["challenge_bond"], approval_bond=p["approval_bond"])
     pr = L.proposals[d["subject_id"]]
-    return head_verdict_split(outcome, proposer=pr["proposer"], jurors=jurors, revealed=revealed,
+    return rules.head_verdict_split(outcome, proposer=pr["proposer"], jurors=jurors, revealed=revealed,
                               challengers=[c["challenger"] for c in L.challenges[d["dispute_id"]]],
                               juror_bond=p["juror_bond"], challenge_bond=p["challenge_bond"], head_bond=p["head_bond"])
 

@@ -1,7 +1,7 @@
 """The v2 ledger checks: each a named CheckResult whose failures name the claim, dispute, proposal, seat or account.
 
 Inputs: the rebuilt tables (rebuild.load) and the contract's views at the snapshot block (snapshot.py); no RPC.
-Rules come from node/chain/v2/rules.py (and head_rules.py for the head pot), draws from verifier/committee.py,
+Rules come from node/chain/v2/rules.py, draws from verifier/committee.py,
 samples from verifier/sampling.py: nothing is re-derived here.
 """
 from __future__ import annotations

@@ -162,6 +162,31 @@ def claim_verdict_split(outcome: Outcome, *, worker: str, jurors: list[str], rev
     return Split(pot, tuple(winners), share, dust)
 
 
+def head_verdict_split(outcome: Outcome, *, proposer: str, jurors: list[str], revealed: dict[str, int],
+                       challengers: list[str], juror_bond: int, challenge_bond: int, head_bond: int) -> Split:
+    """Head wrong (bit 0 proven): the proposer loses headBond, the challenger and the majority share. Head right:
+    the challenger loses challengeBond to the proposer and the majority. Minority and silent jurors lose theirs."""
+    faulty = outcome.faulty_mask
+    winners: list[str] = []
+    pot = 0
+    for j in jurors:
+        if revealed.get(j) == faulty:
+            winners.append(j)
+        else:
+            pot += juror_bond
+    for c in challengers:
+        if faulty & 1:
+            winners.append(c)
+        else:
+            pot += challenge_bond
+    if faulty & 1:
+        pot += head_bond
+    else:
+        winners.append(proposer)
+    share, dust = split(pot, len(winners))
+    return Split(pot, tuple(winners), share, dust)
+
+
 def caught(seed: bytes, claim_id: int, approver: str, n_segments: int, samples_per_member: int,
            faulty_segments: set[int]) -> bool:
     """An approver is slashed iff its own sample (draws 0..s-1) holds a proven-faulty segment."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ... import failpoints
 from ...chain.v2 import rules
 from ..claim_check import fetch_for, round_head, subject_of
 from .settle import send_or_log
@@ -68,6 +69,7 @@ class CommitteeMember:
         if decided is None or decided["seed"] != "0x" + seat.seed.hex() or (
                 decided["decision"] == "abstain" and json.loads(decided["reason"]).get("check") not in DATA_FAULTS):
             decided = self.v._decide(claim, seat.seed, samples=rt.job_params.samples_per_member)
+            failpoints.hit("verifier-decided")
         if decided["decision"] == "approve":
             if rules.vote_open(rt.block(), seat.seed_block, rt.job_params.verify_window):
                 self._send(claim_id, f"approve:{claim_id}", "approve", claim_id)

@@ -23,6 +23,15 @@ class VerifierV2(Verifier):
         self.collude = collude  # DEMO/TESTS ONLY, from round --cheat-from-round on
         self.member = CommitteeMember(self, collude=collude)
         self.juror = Juror(rt, collude=collude)
+        # After a reorg a claim or dispute id may name another claim (another seed, another committee).
+        rt.follower.rollback_listeners.append(lambda _rollback: self.forget())
+
+    def forget(self) -> None:
+        """Drop what was cached as fixed: the chain it was read from went back."""
+        self.member.seats.clear()
+        self.member.done.clear()
+        self.juror.juries.clear()
+        self.juror._seat = None
 
     def start(self) -> None:
         rt = self.rt
