@@ -114,7 +114,14 @@ def run_demo_v2(home: Path | None, rounds: int, timeout_s: float, console) -> in
         names = {n.address: n.name for n in nodes}
         report = build_report_v2(ledger, deployment.block, job_id, spec, aggregator.url, names, rounds)
         stop_nodes(nodes)
+        from .chain.v2.gas_receipts import gas_per_accepted_claim
+
+        gas = gas_per_accepted_claim(ledger, deployment.block, job_id)
         print_report_v2(console, report)
+        per = gas["gas_per_accepted_claim"]
+        console.print(f"gas, from this run's receipts: {per:,.0f} per accepted claim on the settlement path "
+                      f"({gas['accepted_claims']} accepted; submit, approvals, finalization, heads; disputes "
+                      f"{gas['groups'].get('disputes', 0):,} more in all)" if per else "gas: no accepted claim")
         failures = check_outcome_v2(report, cheater=dev_account(CHEATER).address,
                                     honest_workers=[dev_account(i).address for i in HONEST_WORKERS],
                                     honest_verifiers=[dev_account(i).address for i in HONEST_VERIFIERS],

@@ -26,7 +26,8 @@ from node_network import FIVE_NODES, Network, db_rows, five_node_network
 from waiting import wait_for
 
 # Short windows: no node restarts here, only the chain. 40 blocks of 0.25 s. Two seats: every committee is both.
-TERMS = JobTermsV2(committee_size=2, quorum=2, submit_window=40, verify_window=40, challenge_window=8)
+TERMS = JobTermsV2(committee_size=2, quorum=2, submit_window=40, verify_window=30, challenge_window=6,
+                   head_window=6)
 ACCEPTED, REJECTED = ClaimStatus.ACCEPTED, ClaimStatus.REJECTED
 
 
