@@ -104,9 +104,32 @@ def stop_nodes(nodes: list[NodeProcess], timeout_s: float = 10.0) -> None:
                 node.process.kill()
 
 
-def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
+def wait_for_rounds(console, current_round, nodes: list[NodeProcess], rounds: int, timeout_s: float,
+                    home: Path) -> bool:
+    """A progress bar until `current_round()` reaches `rounds`; False (said why) if a node died or time ran out."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console, transient=False) as progress:
+        task = progress.add_task("rounds finalized", total=rounds)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            current = current_round()
+            progress.update(task, completed=min(current, rounds))
+            if current >= rounds:
+                return True
+            dead = [n.name for n in nodes if n.process.poll() is not None]
+            if dead:
+                console.print(f"[red]node(s) exited early: {', '.join(dead)}; see {home / 'logs'}[/red]")
+                return False
+            if time.monotonic() > deadline:
+                console.print(f"[red]only {current} of {rounds} rounds within {timeout_s:.0f}s; "
+                              f"see {home / 'logs'}[/red]")
+                return False
+            time.sleep(0.5)
+
+
+def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
     from . import devnet
     from .demo_report import build_report, check_outcome, print_report
 
@@ -135,24 +158,9 @@ def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
         job = create_job(ledger, dev_account(OWNER), spec, DEMO_TERMS, 20 * WEI_PER_ETH, home=home)
         console.print(f"devnet {deployment.rpc_url}, ledger {deployment.address}; job {job['job_id']} "
                       f"escrows 20 ETH, genesis head {job['genesis_head'][:18]}…")
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), console=console, transient=False) as progress:
-            task = progress.add_task("rounds finalized", total=rounds)
-            deadline = time.monotonic() + timeout_s
-            while True:
-                current = ledger.call("getJob", job["job_id"])[4]
-                progress.update(task, completed=min(current, rounds))
-                if current >= rounds:
-                    break
-                dead = [n.name for n in nodes if n.process.poll() is not None]
-                if dead:
-                    console.print(f"[red]node(s) exited early: {', '.join(dead)}; see {home / 'logs'}[/red]")
-                    return 1
-                if time.monotonic() > deadline:
-                    console.print(f"[red]only {current} of {rounds} rounds within {timeout_s:.0f}s; "
-                                  f"see {home / 'logs'}[/red]")
-                    return 1
-                time.sleep(0.5)
+        if not wait_for_rounds(console, lambda: ledger.call("getJob", job["job_id"])[4], nodes, rounds, timeout_s,
+                               home):
+            return 1
         console.print(f"{rounds} rounds done after {time.monotonic() - started:.0f} s")
         # Workers stop first, so no new claim starts; verifiers and the aggregator stay to vote and finalize.
         stop_nodes([n for n in nodes if n.role == "worker"])

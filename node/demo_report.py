@@ -66,16 +66,9 @@ def metrics_of_heads(spec, heads: dict[int, bytes], outcomes: dict[int, list[int
     return base, rows
 
 
-def build_report(ledger: Ledger, from_block: int, job_id: int, spec, head_server: str,
-                 names: dict[str, str], rounds: int) -> Report:
-    events = ledger.events(from_block)
-    heads = {e["args"]["round"]: e["args"]["head"] for e in events
-             if e["event"] == "RoundStarted" and e["args"]["jobId"] == job_id}
-    outcomes: dict[int, list[int]] = defaultdict(list)
-    for e in events:
-        if e["event"] == "ClaimFinalized" and e["args"]["jobId"] == job_id:
-            outcomes[e["args"]["round"]].append(e["args"]["status"])
-    base, rows = metrics_of_heads(spec, heads, outcomes, head_server, rounds)
+def tally_accounts(events: list, names: dict[str, str]) -> dict[str, AccountRow]:
+    """Rewards, fees, slash shares (Credited, by reason) and slashes per named account. CreditReason's values are
+    the same on both ledger versions."""
     accounts = {a: AccountRow(name=n, address=a) for a, n in names.items()}
     for e in events:
         args = e["args"]
@@ -89,6 +82,20 @@ def build_report(ledger: Ledger, from_block: int, job_id: int, spec, head_server
                 row.slash_shares += args["amount"]
         elif e["event"] == "Slashed" and args["account"] in accounts:
             accounts[args["account"]].slashed += args["amount"]
+    return accounts
+
+
+def build_report(ledger: Ledger, from_block: int, job_id: int, spec, head_server: str,
+                 names: dict[str, str], rounds: int) -> Report:
+    events = ledger.events(from_block)
+    heads = {e["args"]["round"]: e["args"]["head"] for e in events
+             if e["event"] == "RoundStarted" and e["args"]["jobId"] == job_id}
+    outcomes: dict[int, list[int]] = defaultdict(list)
+    for e in events:
+        if e["event"] == "ClaimFinalized" and e["args"]["jobId"] == job_id:
+            outcomes[e["args"]["round"]].append(e["args"]["status"])
+    base, rows = metrics_of_heads(spec, heads, outcomes, head_server, rounds)
+    accounts = tally_accounts(events, names)
     for row in accounts.values():
         role = Role.VERIFIER if row.name.startswith("verifier") else Role.WORKER
         row.stake = ledger.call("stakeOf", row.address, role)[0]

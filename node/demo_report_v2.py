@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .chain.v2.views import ClaimStatus, CreditReason, DisputeKind, DisputeStatus, Role, SlashReason
-from .demo_report import AccountRow, RoundRow, metrics_of_heads
+from .chain.v2.views import ClaimStatus, DisputeKind, DisputeStatus, Role, SlashReason
+from .demo_report import AccountRow, RoundRow, metrics_of_heads, tally_accounts
 from .events_v2 import label
 from .wallet.amounts import format_eth
 
@@ -88,23 +88,9 @@ def build_report_v2(ledger, from_block: int, job_id: int, spec, head_server: str
         disputes.append(DisputeRow(dispute_id, label(DisputeKind, d.kind), d.subject_id,
                                    [name(a) for a in d.challengers], jury, verdicts, list(d.segments), d.faulty_mask,
                                    label(DisputeStatus, d.status)))
-    accounts = {a: AccountRow(name=n, address=a) for a, n in names.items()}
-    slashes = []
-    for e in events:
-        args = e["args"]
-        if e["event"] == "Credited" and args["account"] in accounts:
-            row = accounts[args["account"]]
-            if args["reason"] == CreditReason.REWARD:
-                row.rewards += args["amount"]
-            elif args["reason"] == CreditReason.FEE:
-                row.fees += args["amount"]
-            else:
-                row.slash_shares += args["amount"]
-        elif e["event"] == "Slashed":
-            if args["account"] in accounts:
-                accounts[args["account"]].slashed += args["amount"]
-            slashes.append((name(args["account"]), label(SlashReason, args["reason"]), args["subjectId"],
-                            args["amount"]))
+    accounts = tally_accounts(events, names)
+    slashes = [(name(e["args"]["account"]), label(SlashReason, e["args"]["reason"]), e["args"]["subjectId"],
+                e["args"]["amount"]) for e in events if e["event"] == "Slashed"]
     for row in accounts.values():
         role = Role.WORKER if row.name.startswith(("worker", "cheater")) else Role.VERIFIER
         row.stake = ledger.stake(row.address, role).active

@@ -14,7 +14,7 @@ from pathlib import Path
 from .api.server import free_port
 from .chain.devaccounts import dev_account
 from .chain.v2.terms import JobTermsV2
-from .demo import BLOCK_TIME_S, NodeProcess, start_node, stop_nodes, wait_until_serving
+from .demo import BLOCK_TIME_S, NodeProcess, start_node, stop_nodes, wait_for_rounds, wait_until_serving
 from .jobs import WEI_PER_ETH, create_job, save_spec, spec_path
 
 OWNER = 0
@@ -52,8 +52,6 @@ def node_args(node: NodeProcess, nodes: list[NodeProcess], rounds: int) -> tuple
 
 
 def run_demo_v2(home: Path | None, rounds: int, timeout_s: float, console) -> int:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from . import devnet
     from .demo_report_v2 import build_report_v2, check_outcome_v2, print_report_v2
     from .demo_finalize import finalize_all_v2
@@ -83,24 +81,8 @@ def run_demo_v2(home: Path | None, rounds: int, timeout_s: float, console) -> in
         assert job["job_id"] == job_id, job
         console.print(f"devnet {deployment.rpc_url}, ledger v2 {deployment.address}; job {job_id} escrows 20 ETH, "
                       f"committees of {DEMO_TERMS_V2.committee_size}, juries of {DEMO_TERMS_V2.jury_size}")
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), console=console, transient=False) as progress:
-            task = progress.add_task("rounds finalized", total=rounds)
-            deadline = time.monotonic() + timeout_s
-            while True:
-                current = ledger.job(job_id).round
-                progress.update(task, completed=min(current, rounds))
-                if current >= rounds:
-                    break
-                dead = [n.name for n in nodes if n.process.poll() is not None]
-                if dead:
-                    console.print(f"[red]node(s) exited early: {', '.join(dead)}; see {home / 'logs'}[/red]")
-                    return 1
-                if time.monotonic() > deadline:
-                    console.print(f"[red]only {current} of {rounds} rounds within {timeout_s:.0f}s; "
-                                  f"see {home / 'logs'}[/red]")
-                    return 1
-                time.sleep(0.5)
+        if not wait_for_rounds(console, lambda: ledger.job(job_id).round, nodes, rounds, timeout_s, home):
+            return 1
         console.print(f"{rounds} rounds done after {time.monotonic() - started:.0f} s")
         t = DEMO_TERMS_V2
         settle_blocks = 2 + t.verify_window + t.challenge_window + 2 * (2 + t.commit_window + t.reveal_window)

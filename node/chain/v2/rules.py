@@ -133,6 +133,25 @@ class Split:
     dust: int
 
 
+def _jurors_and_challengers(faulty: int, jurors: list[str], revealed: dict[str, int], juror_bond: int,
+                            challenger_right: dict[str, bool], challenge_bond: int) -> tuple[list[str], int]:
+    """(winners so far, pot so far): majority jurors win, the others' bonds go to the pot; so do wrong
+    challengers'. The order is the contract's: jurors in commit order, then challengers in challenge order."""
+    winners: list[str] = []
+    pot = 0
+    for j in jurors:
+        if revealed.get(j) == faulty:
+            winners.append(j)
+        else:
+            pot += juror_bond
+    for c, right in challenger_right.items():
+        if right:
+            winners.append(c)
+        else:
+            pot += challenge_bond
+    return winners, pot
+
+
 def claim_verdict_split(outcome: Outcome, *, worker: str, jurors: list[str], revealed: dict[str, int],
                         challengers: dict[str, int], caught_approvers: int, claim_bond: int, juror_bond: int,
                         challenge_bond: int, approval_bond: int) -> Split:
@@ -142,18 +161,9 @@ def claim_verdict_split(outcome: Outcome, *, worker: str, jurors: list[str], rev
     account -> mask of the dispute segments it named (in challenge order); caught_approvers: approvers whose own
     sample holds a proven-faulty segment (see `caught`)."""
     faulty = outcome.faulty_mask
-    winners: list[str] = []
-    pot = 0
-    for j in jurors:
-        if revealed.get(j) == faulty:
-            winners.append(j)
-        else:
-            pot += juror_bond
-    for c, named in challengers.items():
-        if named & faulty:
-            winners.append(c)
-        else:
-            pot += challenge_bond
+    winners, pot = _jurors_and_challengers(faulty, jurors, revealed, juror_bond,
+                                           {c: bool(named & faulty) for c, named in challengers.items()},
+                                           challenge_bond)
     if faulty == 0:
         winners.append(worker)
     else:
@@ -167,18 +177,8 @@ def head_verdict_split(outcome: Outcome, *, proposer: str, jurors: list[str], re
     """Head wrong (bit 0 proven): the proposer loses headBond, the challenger and the majority share. Head right:
     the challenger loses challengeBond to the proposer and the majority. Minority and silent jurors lose theirs."""
     faulty = outcome.faulty_mask
-    winners: list[str] = []
-    pot = 0
-    for j in jurors:
-        if revealed.get(j) == faulty:
-            winners.append(j)
-        else:
-            pot += juror_bond
-    for c in challengers:
-        if faulty & 1:
-            winners.append(c)
-        else:
-            pot += challenge_bond
+    winners, pot = _jurors_and_challengers(faulty, jurors, revealed, juror_bond,
+                                           {c: bool(faulty & 1) for c in challengers}, challenge_bond)
     if faulty & 1:
         pot += head_bond
     else:
