@@ -13,6 +13,9 @@ there, restarted, it reveals what it committed and keeps its bond.
 """
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 
 import pytest
@@ -199,3 +202,14 @@ def test_a_juror_killed_between_commit_and_reveal_reveals_after_its_restart(net,
     revealed = {(e["disputeId"], e["attempt"]) for e in events(net, "VerdictRevealed") if e["juror"] == me}
     assert committed and committed <= revealed, (committed, revealed)
     assert not [e for e in events(net, "Slashed") if e["account"] == me and e["reason"] == SlashReason.JUROR_BOND]
+
+
+def test_the_audit_rebuilds_this_history_and_passes_every_check(net, adversarial):
+    """Committees and juries recomputed from chain data, every slash justified by a proven fault, conservation."""
+    audit = subprocess.run([sys.executable, "-m", "node.cli", "audit", "--home", str(net.home), "--db",
+                            str(net.home / "audit.db"), "--json"], capture_output=True, text=True, timeout=300)
+    assert audit.returncode == 0, audit.stdout[-3000:] + audit.stderr[-3000:]
+    report = json.loads(audit.stdout)
+    checks = {c["name"]: c["status"] for c in report["checks"]}
+    assert {"committees", "juries", "slashes", "conservation"} <= set(checks), checks
+    assert all(status != "FAIL" for status in checks.values()), checks
