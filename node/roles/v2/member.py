@@ -66,10 +66,15 @@ class CommitteeMember:
                 self._send(claim_id, f"approve:{claim_id}", "approve", claim_id)
             return
         decided = rt.state.one("select * from verdicts where kind = 'claim' and subject_id = ?", (claim_id,))
-        if decided is None or decided["seed"] != "0x" + seat.seed.hex() or (
-                decided["decision"] == "abstain" and json.loads(decided["reason"]).get("check") not in DATA_FAULTS):
+        # An abstention is looked at again while approving is still possible: the worker's server may have been
+        # down for a moment (an honest worker restarting). Evidence still missing when the verify window closes
+        # is the worker's doing, and is challenged.
+        if decided is None or decided["seed"] != "0x" + seat.seed.hex() or (decided["decision"] == "abstain" and (
+                json.loads(decided["reason"]).get("check") not in DATA_FAULTS
+                or rules.vote_open(block, seat.seed_block, rt.job_params.verify_window))):
             decided = self.v._decide(claim, seat.seed, samples=rt.job_params.samples_per_member)
-            failpoints.hit("verifier-decided")
+            if decided["decision"] == "approve":
+                failpoints.hit("verifier-decided")  # the crash tests: decided, recorded, not yet sent
         if decided["decision"] == "approve":
             if rules.vote_open(rt.block(), seat.seed_block, rt.job_params.verify_window):
                 self._send(claim_id, f"approve:{claim_id}", "approve", claim_id)
@@ -117,9 +122,11 @@ class CommitteeMember:
             self.done.add(claim_id)
             return
         plan = self._plan(claim, seat, approvers)
-        if plan is None:
+        if plan is None:  # the evidence is there after all: decide afresh (and approve if it is still time)
             rt.state.log("challenge-skipped", claim=claim_id, why="no faulty segment on a second look")
-            self.done.add(claim_id)
+            rt.state.db.execute("delete from verdicts where kind = 'claim' and subject_id = ?", (claim_id,))
+            if not rules.vote_open(block, seat.seed_block, p.verify_window):
+                self.done.add(claim_id)
             return
         rt.state.log("challenging", claim=claim_id, segments=plan.segments, approvers=plan.approvers)
         self._send(claim_id, f"challenge:{claim_id}", "challenge", claim_id, list(plan.segments),
