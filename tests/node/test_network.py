@@ -24,7 +24,7 @@ from waiting import wait_for
 ACCEPTED = ClaimStatus.ACCEPTED
 # Windows are generous because a restarted node needs a few seconds on a loaded 2-core CI machine to come back
 # before the round (or the claim's vote) closes: 60 blocks of 0.25 s.
-TERMS = JobTermsV2(committee_size=2, quorum=2, submit_window=60, verify_window=60, challenge_window=6,
+TERMS = JobTermsV2(committee_size=2, quorum=2, submit_window=60, verify_window=80, challenge_window=6,
                    head_window=6)
 
 

