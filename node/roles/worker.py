@@ -139,6 +139,8 @@ class Worker:
         if rt.block() >= closes_at:
             self.gate.enter(WAITING, "this round's window has closed: waiting for the next head")
             return
+        if rt.v2 and not self._committee_can_form():
+            return
         self._make_room(job)
         if not self.gate.may_start():
             return  # paused: the schedule, the owner's own use of the CPU, or the disk cap
@@ -181,6 +183,19 @@ class Worker:
             # before anything was written to the outbox, so the next tick starts clean.
             rt.state.log("claim-refused", round=round_, error=str(exc))
             self.gate.enter(WAITING, f"claim of round {round_} refused: {exc}")
+
+    def _committee_can_form(self) -> bool:
+        """v2: a claim's committee is drawn from the seats registered before its submission block, less the
+        worker's own. With fewer than committeeSize of them it cannot reach its quorum, and the claim would
+        Expire at the worker's cost (expiryPenalty): wait for the verifiers' seats instead of training for it."""
+        rt = self.rt
+        seats = rt.state.one("select count(*) as n from seats where retired_at = 0 and registered_at < ? and "
+                             "lower(account) != lower(?)", (rt.block(), rt.address))["n"]
+        needed = rt.job_params.committee_size
+        if seats < needed:
+            self.gate.enter(WAITING, f"waiting for verifier seats: {seats} of the {needed} a committee needs")
+            return False
+        return True
 
     def _train(self, round_: int, head_tensors, closes_at: int):
         """prove_claim, pausing between segments whenever the gate says so."""

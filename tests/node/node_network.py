@@ -158,8 +158,17 @@ class Network:
         return node.process.returncode
 
     def stop_all(self) -> None:
-        for name in self.nodes:
-            self.stop(name)
+        # Signalled all at once: a node finishing a replay before it exits must not hold up the others' exits.
+        running = [n.process for n in self.nodes.values() if n.process and n.process.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + 20
+        for process in running:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         if self.anvil:
             self.anvil.stop()
 

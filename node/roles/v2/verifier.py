@@ -23,6 +23,7 @@ class VerifierV2(Verifier):
         self.collude = collude  # DEMO/TESTS ONLY, from round --cheat-from-round on
         self.member = CommitteeMember(self, collude=collude)
         self.juror = Juror(rt, collude=collude)
+        self._copy_retry: dict[bytes, tuple[float, float]] = {}  # result id -> (next try, backoff s)
         # After a reorg a claim or dispute id may name another claim (another seed, another committee).
         rt.follower.rollback_listeners.append(lambda _rollback: self.forget())
 
@@ -82,10 +83,16 @@ class VerifierV2(Verifier):
             result = b32(row["result"])
             if rt.store.has(result):
                 continue
+            retry_at, wait = self._copy_retry.get(result, (0.0, 0.0))
+            if time.monotonic() < retry_at:
+                continue  # a server that is down is not asked again on every tick: the duties come first
             try:
                 rt.checkpoint(result, row["artifact_uri"])
             except Exception as exc:  # the worker's server is gone: the replay may still have cached nothing
-                rt.state.log("result-copy-failed", claim=row["claim_id"], error=f"{type(exc).__name__}: {exc}")
+                if not wait:
+                    rt.state.log("result-copy-failed", claim=row["claim_id"], error=f"{type(exc).__name__}: {exc}")
+                wait = min(max(2 * wait, 1.0), 60.0)
+                self._copy_retry[result] = (time.monotonic() + wait, wait)
 
     def _watch_head(self, proposal_id: int, block: int, colluding: bool) -> None:
         from ...heads import accepted_claims_synced, round_mean
