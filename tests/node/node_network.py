@@ -196,14 +196,15 @@ class Network:
         return [e for e in self.ledger.events(self.deployment.block) if e["event"] == name]
 
 
-def five_node_network(home: Path, spec, terms: JobTerms) -> Network:
-    """Chain, ledger, the five nodes of FIVE_NODES serving, then the job created (nodes see it appear)."""
+def five_node_network(home: Path, spec, terms: JobTerms, failpoints: dict[str, str] | None = None) -> Network:
+    """Chain, ledger, the five nodes of FIVE_NODES serving, then the job created (nodes see it appear).
+    failpoints: node name -> the crash point it starts with (node/failpoints.py)."""
     network = Network(home=home, port=free_port())
     network.start_chain()
     network.deploy_and_create_job(spec, terms)
     for name, role, index in FIVE_NODES:
         network.add(name, role, index)
-        network.start(name)
+        network.start(name, failpoint=(failpoints or {}).get(name))
     network.wait_serving(list(network.nodes))
     network.create_job()
     return network

@@ -28,13 +28,65 @@ TERMS = JobTermsV2(committee_size=2, quorum=2, submit_window=60, verify_window=8
                    head_window=6)
 
 
+# The crashes happen in the first round, so the rounds test after them shows they lost nothing.
+CRASH_POINTS = {"worker-1": "outbox-signed:submitClaim", "verifier-1": "verifier-decided"}
+
+
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
-    network = five_node_network(tmp_path_factory.mktemp("network"), digits_spec(steps_per_claim=20), TERMS)
+    network = five_node_network(tmp_path_factory.mktemp("network"), digits_spec(steps_per_claim=20), TERMS,
+                                failpoints=CRASH_POINTS)
     yield network
     network.stop_all()
 
 
+@pytest.fixture(scope="module")
+def crashed(net) -> dict[str, dict]:
+    """Each crashing node's database as it died (read before anything restarted it), once both have died and
+    been restarted without their crash points: a dead member would stall the other's claims."""
+    seen: dict[str, dict] = {}
+    deadline = time.monotonic() + 180
+    while len(seen) < len(CRASH_POINTS):
+        assert time.monotonic() < deadline, f"crash points never hit: only {sorted(seen)} died"
+        for name in CRASH_POINTS:
+            process = net.nodes[name].process
+            if name not in seen and process.poll() is not None:
+                seen[name] = {"returncode": process.returncode,
+                              "outbox": db_rows(net, name, "select * from outbox"),
+                              "verdicts": db_rows(net, name, "select * from verdicts where kind = 'claim'")}
+                net.start(name)
+        time.sleep(0.1)
+    return seen
+
+
+def test_worker_killed_between_signing_and_sending_lands_its_claim_once(net, crashed):
+    assert crashed["worker-1"]["returncode"] == -signal.SIGKILL
+    (signed,) = [r for r in crashed["worker-1"]["outbox"] if r["status"] == "signed"]
+    round_ = int(signed["key"].split(":")[2])
+
+    net.wait_round(round_ + 1, timeout_s=240)
+    claims = [e for e in net.events("ClaimSubmitted")
+              if e["args"]["worker"] == net.nodes["worker-1"].address and e["args"]["round"] == round_]
+    assert len(claims) == 1, "the claim must land exactly once"
+    assert claims[0]["transactionHash"].to_0x_hex() == signed["tx_hash"], "the same signed bytes, not a re-sign"
+    (row,) = db_rows(net, "worker-1", "select * from outbox where key = ?", (signed["key"],))
+    assert row["status"] == "mined" and row["nonce"] == signed["nonce"]
+
+
+def test_verifier_killed_between_deciding_and_voting_votes_once(net, crashed):
+    assert crashed["verifier-1"]["returncode"] == -signal.SIGKILL
+    (decided,) = crashed["verifier-1"]["verdicts"]
+    claim_id = decided["subject_id"]
+    assert not [r for r in crashed["verifier-1"]["outbox"] if r["key"] == f"approve:{claim_id}"]
+
+    wait_for(lambda: net.ledger.claim(claim_id).status != ClaimStatus.PENDING, 180, f"claim {claim_id} to be final")
+    verifier = net.nodes["verifier-1"].address
+    approvals = [e for e in net.events("Approved") if e["args"]["claimId"] == claim_id
+                 and e["args"]["member"] == verifier]
+    assert decided["decision"] == "approve" and len(approvals) == 1, "approved once, on the recorded verdict"
+    assert net.ledger.claim(claim_id).status == ClaimStatus.ACCEPTED
+    (after,) = db_rows(net, "verifier-1", "select * from verdicts where kind = 'claim' and subject_id = ?", (claim_id,))
+    assert after["decided_at"] == decided["decided_at"], "the recorded verdict is used, not decided again"
 
 
 def test_two_rounds_end_to_end(net):
@@ -65,45 +117,6 @@ def test_two_rounds_end_to_end(net):
     # Each verifier recorded why it approved.
     verdicts = db_rows(net, "verifier-1", "select * from verdicts where kind = 'claim'")
     assert verdicts and all(v["decision"] == "approve" for v in verdicts)
-
-
-def test_worker_killed_between_signing_and_sending_lands_its_claim_once(net):
-    net.stop("worker-1")
-    net.start("worker-1", failpoint="outbox-signed:submitClaim")
-    returncode = net.nodes["worker-1"].process.wait(180)
-    assert returncode == -signal.SIGKILL
-    (signed,) = db_rows(net, "worker-1", "select * from outbox where status = 'signed'")
-    round_ = int(signed["key"].split(":")[2])
-
-    net.start("worker-1")
-    net.wait_round(round_ + 1, timeout_s=240)
-    claims = [e for e in net.events("ClaimSubmitted")
-              if e["args"]["worker"] == net.nodes["worker-1"].address and e["args"]["round"] == round_]
-    assert len(claims) == 1, "the claim must land exactly once"
-    assert claims[0]["transactionHash"].to_0x_hex() == signed["tx_hash"], "the same signed bytes, not a re-sign"
-    (row,) = db_rows(net, "worker-1", "select * from outbox where key = ?", (signed["key"],))
-    assert row["status"] == "mined" and row["nonce"] == signed["nonce"]
-
-
-def test_verifier_killed_between_deciding_and_voting_votes_once(net):
-    net.stop("verifier-1")
-    before = {r["subject_id"] for r in db_rows(net, "verifier-1", "select subject_id from verdicts")}
-    net.start("verifier-1", failpoint="verifier-decided")
-    assert net.nodes["verifier-1"].process.wait(180) == -signal.SIGKILL
-    (decided,) = [r for r in db_rows(net, "verifier-1", "select * from verdicts where kind = 'claim'")
-                  if r["subject_id"] not in before]
-    claim_id = decided["subject_id"]
-    assert not db_rows(net, "verifier-1", "select * from outbox where key = ?", (f"approve:{claim_id}",))
-
-    net.start("verifier-1")
-    wait_for(lambda: net.ledger.claim(claim_id).status != ClaimStatus.PENDING, 180, f"claim {claim_id} to be final")
-    verifier = net.nodes["verifier-1"].address
-    approvals = [e for e in net.events("Approved") if e["args"]["claimId"] == claim_id
-                 and e["args"]["member"] == verifier]
-    assert decided["decision"] == "approve" and len(approvals) == 1, "approved once, on the recorded verdict"
-    assert net.ledger.claim(claim_id).status == ClaimStatus.ACCEPTED
-    (after,) = db_rows(net, "verifier-1", "select * from verdicts where kind = 'claim' and subject_id = ?", (claim_id,))
-    assert after["decided_at"] == decided["decided_at"], "the recorded verdict is used, not decided again"
 
 
 def test_nodes_continue_after_anvil_restarts_from_its_state_file(net):
