@@ -158,6 +158,11 @@ class Network:
         return node.process.returncode
 
     def stop_all(self) -> None:
+        self.stop_nodes()
+        if self.anvil:
+            self.anvil.stop()
+
+    def stop_nodes(self) -> None:
         # Signalled all at once: a node finishing a replay before it exits must not hold up the others' exits.
         running = [n.process for n in self.nodes.values() if n.process and n.process.poll() is None]
         for process in running:
@@ -169,8 +174,6 @@ class Network:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        if self.anvil:
-            self.anvil.stop()
 
     def log_tail(self, name: str, lines: int = 30) -> str:
         node = self.nodes[name]

@@ -58,18 +58,17 @@ def go_back(net: Network, saved, saved_block: int, seen_block: int) -> dict[str,
 
 
 def test_network_recovers_when_the_chain_goes_back_after_a_head_advanced(net):
-    net.wait_round(1, timeout_s=240)
-    wait_for(lambda: net.ledger.job(net.job_id).pending_proposal, 120, "a head proposal of round 1")
+    wait_for(lambda: net.ledger.job(net.job_id).pending_proposal, 240, "a head proposal of round 0")
     saved = net.home / "state-before-head.json"
     saved_block = net.save_chain_state(saved)
-    net.wait_round(2, timeout_s=120)  # the head advanced in blocks the saved state does not hold
-    wait_for(lambda: len(claims_of_round(net, 2)) >= 1, 60, "a claim of round 2")
+    net.wait_round(1, timeout_s=120)  # the head advanced in blocks the saved state does not hold
+    wait_for(lambda: len(claims_of_round(net, 1)) >= 1, 60, "a claim of round 1")
     seen_block = net.ledger.w3.eth.block_number
     ahead = go_back(net, saved, saved_block, seen_block)
-    assert net.round() == 1, "the restored chain is back in round 1, its head not yet advanced"
+    assert net.round() == 0, "the restored chain is back in round 0, its head not yet advanced"
     assert "aggregator" in ahead, "the aggregator had seen the head advance"
 
-    net.wait_round(3, timeout_s=300)
+    net.wait_round(2, timeout_s=300)
     for name in ahead:  # every node that had processed blocks the chain lost rolled back
         wait_for(lambda: db_rows(net, name, "select * from work_log where event = 'reorg'"), 60,
                  f"{name} to roll back")
@@ -129,8 +128,7 @@ def test_every_claim_is_settled_exactly_once_and_nodes_agree_with_the_chain(net)
 
 
 def test_a_node_with_an_old_database_refuses_a_fresh_chain_then_resets_on_request(net):
-    for name in net.nodes:
-        net.stop(name)
+    net.stop_nodes()
     net.anvil.stop()
     net.anvil.state_path.unlink()
     net.anvil.start()  # a brand-new chain on the same port: the ledger lands at the same address again
