@@ -48,7 +48,8 @@ def node_args(node: NodeProcess, nodes: list[NodeProcess], rounds: int) -> tuple
         return ("--cheat", "collude")
     if node.role == "aggregator":  # approvers keep copies of the results they approved
         return tuple(a for n in nodes if n.role == "verifier" for a in ("--peer", n.url))
-    return ()
+    # Honest members hand their signed approvals to the aggregator: one approveBatch for a round's approvals.
+    return ("--relay", next(n.url for n in nodes if n.role == "aggregator"))
 
 
 def run_demo_v2(home: Path | None, rounds: int, timeout_s: float, console) -> int:

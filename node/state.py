@@ -43,6 +43,9 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
     "juror_secrets": ({"dispute_id": int, "attempt": int, "verdicts": str, "salt": str, "reason": str,
                        "decided_at": float}, ("dispute_id", "attempt")),
     "head_votes": ({"proposal_id": int, "verifier": str, "approve": int}, ("proposal_id", "verifier")),
+    # An aggregator's inbox of members' EIP-712 approval signatures (POST /relay/approvals), unchecked until its
+    # role loop checks them against the chain (node/roles/v2/relay_batch.py). Not derived from events.
+    "relay_inbox": ({"claim_id": int, "signature": str, "received_at": float}, ("claim_id", "signature")),
     # seed: the claim's sampling seed the verdict was taken under; a reorg that changes the seed voids it.
     "verdicts": ({"kind": str, "subject_id": int, "decision": str, "reason": str, "decided_at": float,
                   "seed": str}, ("kind", "subject_id")),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from . import artifacts, ledger_views
+from . import artifacts, ledger_views, relay
 from .context import NodeContext
 
 
@@ -13,4 +13,5 @@ def create_app(context: NodeContext) -> FastAPI:
     app.state.node = context
     app.include_router(artifacts.router)
     app.include_router(ledger_views.router)
+    app.include_router(relay.router)
     return app

@@ -21,6 +21,8 @@ class NodeContext:
     state: NodeState
     # None: PUT is refused. Uploads are accepted only from named, signing peers within a quota (PROTOCOL.md §7).
     uploads: UploadPolicy | None = None
+    # An aggregator on a v2 ledger queues members' signed approvals for its approveBatch (node/api/relay.py).
+    relays_approvals: bool = False
     extra_status: Callable[[], dict] = field(default=lambda: {})
     # Called for an id not on disk: a worker regenerates unstored intermediate checkpoints by replay.
     # Returns True if it stored the artifact.

@@ -45,6 +45,9 @@ def run(
                                                        "then keep serving its evidence until stopped")] = None,
     peer: Annotated[Optional[list[str]], typer.Option(help="aggregator: a verifier's URL to fetch approved results "
                                                       "from when the worker does not serve them (repeatable)")] = None,
+    relay: Annotated[Optional[str], typer.Option(help="verifier (v2): an aggregator's URL to hand signed approvals "
+                                                 "to for its approveBatch (one transaction for many); approves "
+                                                 "directly if it is down or they are not on chain in time")] = None,
     yes: Annotated[bool, typer.Option("--yes", help="worker: agree to the job's terms without a prompt (recorded "
                                       "in HOME/consent.json); accepted and ignored by other roles")] = False,
     max_threads: Annotated[Optional[int], typer.Option(help="worker: at most this many CPU threads for training")] = None,
@@ -106,6 +109,12 @@ def run(
     elif any(v is not None for v in worker_flags.values()):
         raise ValueError("--max-threads, --device, --max-disk, --schedule, --only-when-idle, --idle-threshold and "
                          f"--idle-grace apply to workers only, not to a {role}")
+    if relay is not None:
+        if role != "verifier":
+            raise ValueError(f"--relay applies to verifiers only, not to a {role}")
+        if not relay.startswith(("http://", "https://")):
+            raise ValueError(f"--relay {relay!r}: expected an aggregator's http(s):// URL")
+        extra["relay"] = relay
     extra["cheat_from_round"] = cheat_from_round
     upload_peers, upload_quota_bytes = upload_settings(accept_uploads_from, upload_quota)
     account = signing_account(h, wallet, dev_account, password_file)

@@ -82,7 +82,8 @@ class Runtime:
         self.live_status: Callable[[], dict] | None = None
         self.context = NodeContext(role=options.role, address=self.address, chain_id=self.deployment.chain_id,
                                    ledger_address=self.ledger.address, store=self.store, state=self.state,
-                                   extra_status=self.status_details, uploads=self._upload_policy())
+                                   extra_status=self.status_details, uploads=self._upload_policy(),
+                                   relays_approvals=options.role == "aggregator" and self.v2)
         self.server = BackgroundServer(create_app(self.context), options.host, options.port)
         self.public_url = options.public_url or self.server.url
         self._fetchers: dict[str, HttpFetcher] = {}

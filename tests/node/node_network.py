@@ -35,6 +35,7 @@ class NodeProc:
     port: int
     process: subprocess.Popen | None = None
     runs: int = 0
+    args: tuple[str, ...] = ()  # passed on every start, restarts included
 
     @property
     def address(self) -> str:
@@ -104,8 +105,8 @@ class Network:
         assert created["job_id"] == self.job_id
 
     # -- nodes ------------------------------------------------------------------------------------------------
-    def add(self, name: str, role: str, dev_index: int) -> NodeProc:
-        self.nodes[name] = NodeProc(name, role, dev_index, free_port())
+    def add(self, name: str, role: str, dev_index: int, args: tuple[str, ...] = ()) -> NodeProc:
+        self.nodes[name] = NodeProc(name, role, dev_index, free_port(), args=args)
         return self.nodes[name]
 
     def start(self, name: str, failpoint: str | None = None, extra_args: tuple[str, ...] = ()) -> NodeProc:
@@ -120,7 +121,7 @@ class Network:
             [sys.executable, "-m", "node.cli", "node", "run", "--role", node.role, "--job", str(self.job_id),
              "--home", str(self.home), "--dev-account", str(node.dev_index), "--port", str(node.port),
              "--data-dir", str(self.data_dir(name)), "--poll-interval", "0.2", "--auto-stake", "1", "--yes",
-             *extra_args],
+             *node.args, *extra_args],
             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         log.close()
         return node
@@ -199,14 +200,20 @@ class Network:
         return [e for e in self.ledger.events(self.deployment.block) if e["event"] == name]
 
 
-def five_node_network(home: Path, spec, terms: JobTerms, failpoints: dict[str, str] | None = None) -> Network:
+def five_node_network(home: Path, spec, terms: JobTerms, failpoints: dict[str, str] | None = None,
+                      relay: bool = False) -> Network:
     """Chain, ledger, the five nodes of FIVE_NODES serving, then the job created (nodes see it appear).
-    failpoints: node name -> the crash point it starts with (node/failpoints.py)."""
+    failpoints: node name -> the crash point it starts with (node/failpoints.py). relay: the verifiers hand
+    their signed approvals to the aggregator (--relay)."""
     network = Network(home=home, port=free_port())
     network.start_chain()
     network.deploy_and_create_job(spec, terms)
     for name, role, index in FIVE_NODES:
         network.add(name, role, index)
+    for node in network.nodes.values():
+        if relay and node.role == "verifier":
+            node.args = ("--relay", network.nodes["aggregator"].url)
+    for name in network.nodes:
         network.start(name, failpoint=(failpoints or {}).get(name))
     network.wait_serving(list(network.nodes))
     network.create_job()

@@ -73,3 +73,25 @@ def sign_claim_approval(ledger, account: LocalAccount, claim_id: int) -> bytes:
 
     claim = ledger.claim(claim_id)
     return sign_approval(account, domain_of(ledger), claim_id, claim.transcript_root, claim_seed(ledger, claim))
+
+
+# secp256k1's group order: a signature with s above half of it is the malleated twin of a valid one, and
+# OpenZeppelin's ECDSA (the ledger's _recover) refuses it.
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def recover_approver(domain: Domain, claim_id: int, transcript_root: bytes, seed: bytes, signature: bytes) -> str:
+    """The account that signed this approval, under the rules the ledger's _recover applies (65 bytes, v 27/28,
+    low s); ValueError naming what is wrong otherwise."""
+    if len(signature) != 65:
+        raise ValueError(f"an approval signature is 65 bytes (r, s, v), got {len(signature)}")
+    s, v = int.from_bytes(signature[32:64], "big"), signature[64]
+    if v not in (27, 28):
+        raise ValueError(f"an approval signature's v is 27 or 28, got {v}")
+    if s > SECP256K1_N // 2:
+        raise ValueError("an approval signature's s is in the upper half of the curve order (malleated)")
+    signable = encode_typed_data(full_message=typed_data(domain, claim_id, transcript_root, seed))
+    try:
+        return Account.recover_message(signable, signature=signature)
+    except Exception as exc:  # eth_keys' BadSignature and kin: bytes that are no point on the curve
+        raise ValueError(f"the approval signature does not recover to an account: {exc}") from None

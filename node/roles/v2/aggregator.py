@@ -1,5 +1,6 @@
-"""The v2 aggregator: batch-finalizes claims (one finalizeClaims per tick), resolves disputes, and proposes each
-round's head with a bond once the round's claims are final, then finalizes it after its challenge window.
+"""The v2 aggregator: relays committee members' signed approvals in one approveBatch (relay_batch.py),
+batch-finalizes claims (one finalizeClaims per tick), resolves disputes, and proposes each round's head with a
+bond once the round's claims are final, then finalizes it after its challenge window.
 
 It stakes only the head bond as a verifier, below the seat stake: it holds no seat, so it is never drawn into
 a committee it would not serve. A result is fetched from the worker, else from any approver that kept a copy.
@@ -10,12 +11,15 @@ from ...chain.v2.views import Role
 from ...heads import accepted_claims_root, accepted_claims_synced, round_mean
 from ..runtime import Runtime
 from . import settle
+from .relay_batch import RelayBatcher
 
 
 class AggregatorV2:
     def __init__(self, rt: Runtime, bogus: bool = False):
         self.rt = rt
         self.bogus = bogus  # DEMO/TESTS ONLY: propose a head that is not the mean
+        self.relay = RelayBatcher(rt)
+        rt.follower.rollback_listeners.append(lambda _rollback: self.relay.forget())
 
     def start(self) -> None:
         self.rt.ensure_stake(Role.VERIFIER, self.rt.job_params.head_bond, exact=True)
@@ -23,10 +27,11 @@ class AggregatorV2:
     def tick(self) -> None:
         rt = self.rt
         block = rt.block()
+        self.relay.tick(block)
         settle.finalize_claims(rt, block)
         settle.resolve_disputes(rt, block)
         job = rt.job()
-        rt.status.update(round=job["round"], head="0x" + job["head"].hex())
+        rt.status.update(round=job["round"], head="0x" + job["head"].hex(), approvals_relayed=self.relay.relayed)
         if job["pending_proposal"]:
             settle.finalize_head(rt, job["pending_proposal"], block)
             return

@@ -15,14 +15,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import httpx
+
 from ... import failpoints
 from ...chain.v2 import rules
-from ..claim_check import fetch_for, round_head, subject_of
+from ..claim_check import b32, fetch_for, round_head, subject_of
 from .settle import send_or_log
 
-# Abstentions that are the worker's doing: its evidence could not be fetched or bound to its claim.
 # Blocks between two members' turns to challenge: enough for the first one's challenge to be mined and seen.
 TURN_BLOCKS = 4
+RELAY_TIMEOUT_S = 3.0  # a relay slower than this is treated as down: the member approves directly
+# Abstentions that are the worker's doing: its evidence could not be fetched or bound to its claim.
 DATA_FAULTS = {"artifact_uri_invalid", "transcript_unavailable", "transcript_malformed", "checkpoint_unavailable",
                "checkpoint_mismatch", "checkpoint_malformed"}
 
@@ -46,6 +49,8 @@ class CommitteeMember:
         self.collude = collude  # DEMO/TESTS ONLY: approve whatever it is drawn for, replaying nothing
         self.seats: dict[int, Seat | None] = {}  # claim id -> our seat, None: not drawn
         self.done: set[int] = set()  # claims this node approved, challenged or stood down on
+        self.posted: set[int] = set()  # claims whose signed approval went to the relay (--relay)
+        self._eip712 = None  # the ledger's EIP-712 domain, read once
 
     def tick(self, claim: dict, block: int) -> None:
         rt, claim_id = self.rt, claim["claim_id"]
@@ -76,12 +81,54 @@ class CommitteeMember:
             if decided["decision"] == "approve":
                 failpoints.hit("verifier-decided")  # the crash tests: decided, recorded, not yet sent
         if decided["decision"] == "approve":
-            if rules.vote_open(rt.block(), seat.seed_block, rt.job_params.verify_window):
+            now = rt.block()
+            if rules.vote_open(now, seat.seed_block, rt.job_params.verify_window) and not self._relayed(
+                    claim, seat, now):
                 self._send(claim_id, f"approve:{claim_id}", "approve", claim_id)
             return
         if decided["decision"] == "abstain" and json.loads(decided["reason"]).get("check") not in DATA_FAULTS:
             return  # this node's own trouble (bad input, internal error): no challenge on it, retried next tick
         self._challenge_when_ready(claim, seat, block)
+
+    def _relayed(self, claim: dict, seat: Seat, block: int) -> bool:
+        """With --relay: hand the signed approval to the aggregator for its approveBatch, and keep waiting for it
+        on chain, until `fallback_lead` blocks before the deadline; False: approve directly now (no relay, the
+        relay unreachable or refusing, or the deadline close and the approval still not on chain)."""
+        from .relay_batch import fallback_lead
+
+        rt, claim_id = self.rt, claim["claim_id"]
+        url = rt.options.extra.get("relay")
+        if not url:
+            return False
+        if rt.state.one("select 1 as x from approvals where claim_id = ? and lower(member) = lower(?)",
+                        (claim_id, rt.address)):
+            self.done.add(claim_id)
+            return True
+        if seat.vote_deadline - block <= fallback_lead(rt.job_params.verify_window):
+            rt.state.log("relay-fallback", claim=claim_id, why="not on chain near the deadline: approving directly")
+            return False
+        if claim_id in self.posted:
+            return True
+        from ...chain.v2.approvals import sign_approval
+
+        signature = sign_approval(rt.account, self._domain(), claim_id, b32(claim["transcript_root"]), seat.seed)
+        try:
+            response = httpx.post(f"{url.rstrip('/')}/relay/approvals", timeout=RELAY_TIMEOUT_S,
+                                  json={"claim_id": claim_id, "signature": "0x" + signature.hex()})
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            rt.state.log("relay-fallback", claim=claim_id, why=f"relay {url}: {type(exc).__name__}: {exc}")
+            return False
+        self.posted.add(claim_id)
+        rt.state.log("relay-posted", claim=claim_id, relay=url)
+        return True
+
+    def _domain(self):
+        from ...chain.v2.approvals import domain_of
+
+        if self._eip712 is None:
+            self._eip712 = domain_of(self.rt.ledger)
+        return self._eip712
 
     def _seat(self, claim_id: int) -> Seat | None:
         if claim_id not in self.seats:

@@ -31,6 +31,7 @@ class VerifierV2(Verifier):
         """Drop what was cached as fixed: the chain it was read from went back."""
         self.member.seats.clear()
         self.member.done.clear()
+        self.member.posted.clear()
         self.juror.juries.clear()
         self.juror._seat = None
 
