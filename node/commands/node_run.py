@@ -38,7 +38,7 @@ def run(
     cheat: Annotated[Optional[str], typer.Option(help="DEMO/TESTS ONLY: a dishonest node: worker skip-training, "
                                                  "fake-withhold, junk; "
                                                  "verifier collude (approves all, judges nothing faulty), "
-                                                 "aggregator bogus-head")] = None,
+                                                 "aggregator bogus-head (also withholds the approvals relayed to it)")] = None,
     cheat_from_round: Annotated[int, typer.Option(min=0, help="DEMO/TESTS ONLY: with --cheat, behave honestly "
                                                   "before this round")] = 0,
     until_round: Annotated[Optional[int], typer.Option(min=0, help="worker: claim only in rounds before this one, "

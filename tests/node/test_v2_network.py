@@ -52,12 +52,15 @@ def net(tmp_path_factory):
     network = Network(home=tmp_path_factory.mktemp("v2-network"), port=free_port())
     network.start_chain()
     network.deploy_and_create_job(digits_spec(), TERMS)
-    for name, role, index in HONEST:
-        network.add(name, role, index)
-        network.start(name, failpoint="juror-committed" if name == CRASHING_JUROR else None)
     for name, role, index, cheat in ADVERSARIES:
-        network.add(name, role, index)
-        network.start(name, extra_args=("--cheat", cheat, "--cheat-from-round", str(SLEEPERS_WAKE)))
+        network.add(name, role, index, args=("--cheat", cheat, "--cheat-from-round", str(SLEEPERS_WAKE)))
+    # The honest members hand their signed approvals to the aggregator that will turn: it relays them while it
+    # is honest, then withholds them, and the members must approve directly in time.
+    relay = ("--relay", network.nodes["bogus-aggregator"].url)
+    for name, role, index in HONEST:
+        network.add(name, role, index, args=relay if role == "verifier" else ())
+    for name in network.nodes:
+        network.start(name, failpoint="juror-committed" if name == CRASHING_JUROR else None)
     network.wait_serving(list(network.nodes), timeout_s=240)
     network.create_job()
     yield network
@@ -81,6 +84,18 @@ def test_an_honest_network_accepts_every_claim_and_slashes_no_one(net):
     assert len(fees) >= 5, "the committees' members were paid their fees"
     advanced = [e for e in events(net, "HeadFinalized") if e["status"] == ProposalStatus.ACCEPTED]
     assert len(advanced) >= 2 and events(net, "DisputeOpened") == []
+    relayed = [a for a in approvals_sent_by(net, "approveBatch") if a["claimId"] in finalized]
+    assert relayed, "the aggregator relayed the members' signed approvals in approveBatch transactions"
+
+
+def approvals_sent_by(net: Network, function: str, since: int = 0) -> list[dict]:
+    """Approved events whose transaction called `function` (approve: the member itself; approveBatch: a relay)."""
+    found = []
+    for e in net.ledger.events(max(since, net.deployment.block), names=["Approved"]):
+        tx = net.ledger.w3.eth.get_transaction(e["transactionHash"])
+        if net.ledger.contract.decode_function_input(tx["input"])[0].fn_name == function:
+            found.append(e["args"])
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +160,9 @@ def test_honest_claims_beside_the_adversaries_are_accepted(net, adversarial):
             claims = [c for c in claims_of(net, index, since) if c["claimId"] in final]
             assert claims and all(final[c["claimId"]] == ClaimStatus.ACCEPTED for c in claims), (index, final)
     honest = {address(i) for _, _, i in HONEST}
+    # Their approvals went to a relayer that withholds them from round SLEEPERS_WAKE on: they approved directly.
+    direct = {a["member"] for a in approvals_sent_by(net, "approve", since)}
+    assert {address(i) for _, role, i in HONEST if role == "verifier"} & direct, "no member fell back"
     # The crashing juror may miss an approval while it is down (a miss penalty): nothing else touches the honest.
     slashed = [e for e in events(net, "Slashed", since) if e["account"] in honest and not (
         e["account"] == address(CRASHING_INDEX) and e["reason"] == SlashReason.MISS_PENALTY)]

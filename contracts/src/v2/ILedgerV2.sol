@@ -521,7 +521,8 @@ interface ILedgerV2 {
     function approveBySig(uint256 claimId, bytes calldata signature) external;
 
     /// @notice Relay many approvals (any claims, any members) in one transaction; entries of one claim should be
-    ///         consecutive (the committee is computed once per run).
+    ///         consecutive (the committee is computed once per run). An entry whose member already approved
+    ///         (directly, while the relayer waited) is skipped; every other failure reverts the batch.
     /// @param claimIds Claim of each signature.
     /// @param signatures 65-byte signatures.
     function approveBatch(uint256[] calldata claimIds, bytes[] calldata signatures) external;

@@ -265,13 +265,13 @@ contract LedgerV2 is ILedgerV2, LedgerV2Storage, EIP712, ReentrancyGuardTransien
     /// @inheritdoc ILedgerV2
     function approve(uint256 claimId) external {
         (Claim memory c, uint256[] memory seats) = _approvalContext(claimId);
-        _approveAs(claimId, c, seats, msg.sender);
+        _approveAs(claimId, c, seats, msg.sender, false);
     }
 
     /// @inheritdoc ILedgerV2
     function approveBySig(uint256 claimId, bytes calldata signature) external {
         (Claim memory c, uint256[] memory seats) = _approvalContext(claimId);
-        _approveAs(claimId, c, seats, _recover(_approvalDigest(claimId, c), signature));
+        _approveAs(claimId, c, seats, _recover(_approvalDigest(claimId, c), signature), false);
     }
 
     /// @inheritdoc ILedgerV2
@@ -289,7 +289,7 @@ contract LedgerV2 is ILedgerV2, LedgerV2Storage, EIP712, ReentrancyGuardTransien
                 digest = _approvalDigest(id, c);
                 current = id;
             }
-            _approveAs(id, c, seats, _recover(digest, signatures[i]));
+            _approveAs(id, c, seats, _recover(digest, signatures[i]), true);
         }
     }
 
@@ -309,12 +309,19 @@ contract LedgerV2 is ILedgerV2, LedgerV2Storage, EIP712, ReentrancyGuardTransien
         seats = _committee(claimId, c, _recordSeed(seedBlock));
     }
 
-    function _approveAs(uint256 claimId, Claim memory c, uint256[] memory seats, address member) private {
+    /// @dev `inBatch`: an entry whose member already approved is skipped, not reverted on: a member that stopped
+    ///      waiting for its relayer and approved directly must not sink the relayer's whole batch.
+    function _approveAs(uint256 claimId, Claim memory c, uint256[] memory seats, address member, bool inBatch)
+        private
+    {
         uint256 pos = _positionOf(seats, member);
         if (pos == type(uint256).max) revert NotCommitteeMember(claimId, member);
         Claim storage cs = _claims[claimId];
         uint256 mask = cs.approvedMask;
-        if (mask & (1 << pos) != 0) revert AlreadyApproved(claimId, member);
+        if (mask & (1 << pos) != 0) {
+            if (inBatch) return;
+            revert AlreadyApproved(claimId, member);
+        }
         if (c.disputeId != 0) {
             Challenger[] storage ch = _challengers[c.disputeId];
             for (uint256 i; i < ch.length; ++i) {

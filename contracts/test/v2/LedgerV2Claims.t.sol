@@ -94,6 +94,26 @@ contract LedgerV2ClaimsTest is V2Fixture {
         _assertSolvent();
     }
 
+    function test_approveBatch_skips_a_member_that_approved_directly() public {
+        uint256 a = _submit(worker);
+        _rollToVoting(a);
+        address[] memory m = _members(a);
+        uint256[] memory ids = new uint256[](3);
+        bytes[] memory sigs = new bytes[](3);
+        for (uint256 i; i < 3; ++i) {
+            ids[i] = a;
+            sigs[i] = _sig(m[i], a);
+        }
+        _approve(m[1], a); // stopped waiting for the relayer
+        uint256 lockedBefore = _locked(m[1], VERIFIER);
+        ledger.approveBatch(ids, sigs);
+        assertEq(ledger.getClaim(a).approvedMask, 7, "the other two approved by the batch");
+        assertEq(_locked(m[1], VERIFIER), lockedBefore, "its bond locked once");
+        vm.expectRevert(abi.encodeWithSelector(ILedgerV2.AlreadyApproved.selector, a, m[0]));
+        ledger.approveBySig(a, sigs[0]); // one relayed approval alone still says why it fails
+        _assertSolvent();
+    }
+
     // ----- submitClaim reverts -----
 
     function test_submit_reverts() public {

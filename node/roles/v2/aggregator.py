@@ -17,7 +17,7 @@ from .relay_batch import RelayBatcher
 class AggregatorV2:
     def __init__(self, rt: Runtime, bogus: bool = False):
         self.rt = rt
-        self.bogus = bogus  # DEMO/TESTS ONLY: propose a head that is not the mean
+        self.bogus = bogus  # DEMO/TESTS ONLY: propose a head that is not the mean, withhold relayed approvals
         self.relay = RelayBatcher(rt)
         rt.follower.rollback_listeners.append(lambda _rollback: self.relay.forget())
 
@@ -27,10 +27,12 @@ class AggregatorV2:
     def tick(self) -> None:
         rt = self.rt
         block = rt.block()
-        self.relay.tick(block)
+        job = rt.job()
+        if not (self.bogus and rt.cheating(job["round"])):  # a dishonest relayer (DEMO/TESTS ONLY) withholds
+            self.relay.tick(block)
         settle.finalize_claims(rt, block)
         settle.resolve_disputes(rt, block)
-        job = rt.job()
+        job = rt.job()  # again: settling may have ended the round
         rt.status.update(round=job["round"], head="0x" + job["head"].hex(), approvals_relayed=self.relay.relayed)
         if job["pending_proposal"]:
             settle.finalize_head(rt, job["pending_proposal"], block)

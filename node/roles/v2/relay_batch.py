@@ -31,13 +31,14 @@ UNKNOWN_CLAIM_TTL_S = 60.0
 
 def relay_lead(verify_window: int) -> int:
     """Blocks before the earliest held deadline at which the aggregator sends what it holds."""
-    return max(6, verify_window // 3)
+    return max(6, verify_window // 2)
 
 
 def fallback_lead(verify_window: int) -> int:
     """Blocks before its deadline at which a member whose relayed approval is not on chain sends it directly:
-    below relay_lead, so an honest relayer's batch has a few blocks to be mined and seen first."""
-    return max(3, verify_window // 6)
+    below relay_lead, so an honest relayer's batch has blocks to be mined and seen first, and far enough from
+    the deadline that a member busy replaying another claim for a few seconds still gets its approval in."""
+    return max(3, verify_window // 4)
 
 
 class RelayBatcher:
