@@ -9,7 +9,9 @@ verifiers paid. From round 2 on the honest workers' claims are still accepted; e
 Rejected with its worker's bond slashed, so none reaches a head; each colluder that approved one loses its
 approval bond; the bogus head is rejected and replaced by the mean; a false challenge of a right head costs its
 challenger. One honest verifier runs with a crash point between its jury commitment and its reveal: killed
-there, restarted, it reveals what it committed and keeps its bond.
+there, restarted, it reveals what it committed and keeps its bond. The honest verifiers hand their signed
+approvals to the aggregator that turns (--relay): it relays them in approveBatch while honest, withholds them
+once it cheats, and the members then approve directly in time.
 """
 from __future__ import annotations
 
