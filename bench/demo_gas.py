@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/demo_gas.py HOME [--job 1] [--from-block N]
 
-HOME holds the demo's deployment.json (written by `gradchain devnet up --ledger-version 2`); the devnet must be
+HOME holds the demo's deployment.json (written by `gradchain devnet up`); the devnet must be
 up. The scan starts at the deployment block unless --from-block says otherwise. Prints gas per function, the
 groups kept out of the settlement figure (stakes, jobs, withdrawals, disputes) and the settlement gas per
 accepted claim.
@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from node.chain.v2.gas_receipts import gas_per_accepted_claim  # noqa: E402
 from node.chain.errors import ChainError  # noqa: E402
-from node.config import DeploymentMissing, deployment_path  # noqa: E402
+from node.config import DeploymentMissing  # noqa: E402
 from node.wallet.session import open_ledger  # noqa: E402
 
 
@@ -31,10 +31,6 @@ def main(argv: list[str] | None = None) -> int:
         session = open_ledger(args.home)
     except (DeploymentMissing, ChainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if session.deployment.ledger_version != 2:
-        print(f"error: {deployment_path(args.home)} is a v{session.deployment.ledger_version} deployment; "
-              "this bench reads LedgerV2 receipts", file=sys.stderr)
         return 2
     start = session.deployment.block if args.from_block is None else args.from_block
     report = gas_per_accepted_claim(session.ledger, start, args.job)

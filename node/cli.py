@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import os
-from typing import Optional
-
 # Before anything can load torch: MKL's thread-count-invariant mode must be set before its first matmul, or
 # honest replays can differ in the last bits (prover/determinism.py explains).
 os.environ.setdefault("MKL_CBWR", "AUTO,STRICT")
@@ -33,25 +31,19 @@ def _mount_subcommands() -> None:
 
 @app.command("demo")
 def demo(home: str = typer.Option(None, help="keep the demo's files here (default: a new temp dir)"),
-         rounds: Optional[int] = typer.Option(None, help="rounds to run (default: 3 on v2, 5 on v1)"),
-         timeout: float = typer.Option(300, help="give up after this many seconds"),
-         ledger_version: int = typer.Option(2, min=1, max=2, help="2: committees, juries, bonds (PROTOCOL.md v2); "
-                                            "1: the first-come votes of v1")) -> None:
-    """Run a whole network locally: devnet, job, 3 honest workers, 1 cheater, verifiers (on v2: 6, of which 2
-    collude with the cheater), 1 aggregator."""
+         rounds: int = typer.Option(3, help="rounds to run"),
+         timeout: float = typer.Option(300, help="give up after this many seconds")) -> None:
+    """Run a whole network locally (LedgerV2, PROTOCOL.md v2): devnet, job, 3 honest workers, 1 cheater,
+    6 verifiers of which 2 collude with the cheater, 1 aggregator."""
     import sys
 
     from rich.console import Console
 
-    # Piped into a log (CI), rich would wrap the closing tables at 80 columns.
-    console = Console() if sys.stdout.isatty() else Console(width=140)
-    if ledger_version == 2:
-        from node.demo_v2 import run_demo_v2
-
-        raise typer.Exit(run_demo_v2(home, rounds or 3, timeout, console))
     from node.demo import run_demo
 
-    raise typer.Exit(run_demo(home, rounds or 5, timeout, console))
+    # Piped into a log (CI), rich would wrap the closing tables at 80 columns.
+    console = Console() if sys.stdout.isatty() else Console(width=140)
+    raise typer.Exit(run_demo(home, rounds, timeout, console))
 
 
 def main() -> None:

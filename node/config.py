@@ -22,6 +22,13 @@ class DeploymentMissing(FileNotFoundError):
     pass
 
 
+class DeploymentRetired(DeploymentMissing):
+    """The deployment file names a v1 ledger (GradchainLedger, first-come votes): retired, never spoken to."""
+
+
+LEDGER_VERSION = 2
+
+
 @dataclass(frozen=True)
 class Deployment:
     """What a node needs to find the ledger: written by `gradchain devnet up` (or by hand for a real chain)."""
@@ -30,9 +37,9 @@ class Deployment:
     address: str
     block: int  # deployment block: event scans start here
     rpc_url: str
-    # 1: GradchainLedger (contracts/src/*.sol); 2: LedgerV2 (contracts/src/v2/, PROTOCOL.md v2). Files written
-    # before v2 existed have no field and are v1.
-    ledger_version: int = 1
+    # 2: LedgerV2 (contracts/src/v2/, PROTOCOL.md v2), the only ledger. A file saying 1 (or, written before v2
+    # existed, nothing) names a retired v1 ledger and is refused on load.
+    ledger_version: int = LEDGER_VERSION
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,15 +57,22 @@ class Deployment:
         try:
             data = json.loads(path.read_text())
             deployment = cls(chain_id=int(data["chain_id"]), address=str(data["address"]), block=int(data["block"]),
-                       rpc_url=str(data["rpc_url"]), ledger_version=int(data.get("ledger_version", 1)))
-            if deployment.ledger_version not in (1, 2):
-                raise ValueError(f"ledger_version {deployment.ledger_version} is not 1 or 2")
-            return deployment
+                             rpc_url=str(data["rpc_url"]), ledger_version=int(data.get("ledger_version", 1)))
         except (ValueError, KeyError, TypeError) as exc:
             raise DeploymentMissing(
                 f"deployment file {path} is malformed ({exc}); expected chain_id, address, block, rpc_url"
-                " (and optionally ledger_version 1 or 2)"
+                f" and ledger_version {LEDGER_VERSION}"
             ) from exc
+        if deployment.ledger_version == 1:
+            how = "says ledger_version 1" if "ledger_version" in data else "has no ledger_version, so it is v1"
+            raise DeploymentRetired(
+                f"deployment file {path} {how}: ledger v1 is retired and no command speaks to it any more; "
+                "redeploy with `gradchain devnet up` (it deploys LedgerV2) and use the deployment file it writes"
+            )
+        if deployment.ledger_version != LEDGER_VERSION:
+            raise DeploymentMissing(f"deployment file {path} says ledger_version {deployment.ledger_version}; "
+                                    f"this gradchain speaks ledger_version {LEDGER_VERSION} only")
+        return deployment
 
 
 def deployment_path(home: Path) -> Path:

@@ -1,8 +1,15 @@
-"""`gradchain demo`: a whole network on one laptop, as separate processes sharing only the chain and HTTP.
+"""`gradchain demo`: a whole network on one laptop, on LedgerV2 (PROTOCOL.md v2). A devnet, a funded digits job,
+3 honest workers, 1 worker that skips training, 6 verifiers of which 2 collude with the cheater (they approve
+whatever they are drawn for and, as jurors, find nothing faulty), and an aggregator; each a `gradchain node run`
+process with its own key and port, sharing only the chain and HTTP.
 
-A devnet, a funded digits job, 3 honest workers, 1 worker that skips training, 3 verifiers and an aggregator,
-each a `gradchain node run` process with its own key and port. After the rounds, the report is rebuilt the
-way an auditor would: from chain events, and from heads fetched over HTTP and re-hashed.
+It exits non-zero unless accuracy rose, the cheater and every colluder that approved its fraud were slashed,
+honest workers and honest verifiers were paid and never slashed, and no claim of the cheater reached a head.
+
+Before the report, every claim submitted to the job is finalized, by the nodes or, once it is due and no node
+did it, by the demo itself (anyone may call finalizeClaim and resolveDispute): a claim left Pending would keep
+its worker's bond locked and its reward reserved, and the report would count it nowhere. The report is rebuilt
+the way an auditor would: from chain events, and from heads fetched over HTTP and re-hashed.
 """
 from __future__ import annotations
 
@@ -12,22 +19,30 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from eth_account.signers.local import LocalAccount
+
 from .api.server import free_port
-from .chain.client import Ledger, connect
 from .chain.devaccounts import dev_account
-from .demo_finalize import finalize_all
-from .jobs import WEI_PER_ETH, JobTerms, create_job, save_spec, spec_path
+from .chain.errors import ContractRevert
+from .chain.v2 import rules
+from .chain.v2.terms import JobTermsV2
+from .chain.v2.views import ClaimStatus, DisputeStatus, LedgerV2
+from .jobs import WEI_PER_ETH, create_job, save_spec, spec_path
 
 OWNER = 0
 HONEST_WORKERS = (1, 2, 3)
 CHEATER = 4
-VERIFIERS = (5, 6, 7)
-AGGREGATOR = 8
+HONEST_VERIFIERS = (5, 6, 7, 8)
+COLLUDERS = (9, 10)
+AGGREGATOR = 11
+# Blocks of 0.25 s. A member replays about 1 s per claim and may be drawn for several claims of a round at once.
+# Juries of 5: with 6 seats and one challenger, every non-party is drawn, so the 2 colluders are always outvoted.
 BLOCK_TIME_S = 0.25
-DEMO_TERMS = JobTerms(submit_window=24, verify_window=40)
+DEMO_TERMS = JobTermsV2(submit_window=20, verify_window=20, challenge_window=12, jury_size=5, commit_window=12,
+                        reveal_window=8, head_window=8)
 
 
 @dataclass
@@ -46,16 +61,6 @@ class NodeProcess:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-
-def plan_nodes(home: Path) -> list[NodeProcess]:
-    nodes = [NodeProcess(f"worker-{i}", "worker", idx, free_port(), home / "logs" / f"worker-{i}.log")
-             for i, idx in enumerate(HONEST_WORKERS, start=1)]
-    nodes.append(NodeProcess("cheater", "worker", CHEATER, free_port(), home / "logs" / "cheater.log"))
-    nodes += [NodeProcess(f"verifier-{i}", "verifier", idx, free_port(), home / "logs" / f"verifier-{i}.log")
-              for i, idx in enumerate(VERIFIERS, start=1)]
-    nodes.append(NodeProcess("aggregator", "aggregator", AGGREGATOR, free_port(), home / "logs" / "aggregator.log"))
-    return nodes
 
 
 def start_node(node: NodeProcess, home: Path, job_id: int, extra_args: tuple[str, ...] = ()) -> None:
@@ -129,9 +134,33 @@ def wait_for_rounds(console, current_round, nodes: list[NodeProcess], rounds: in
             time.sleep(0.5)
 
 
+def plan_nodes(home: Path) -> list[NodeProcess]:
+    def node(name: str, role: str, index: int) -> NodeProcess:
+        return NodeProcess(name, role, index, free_port(), home / "logs" / f"{name}.log")
+
+    nodes = [node(f"worker-{i}", "worker", idx) for i, idx in enumerate(HONEST_WORKERS, start=1)]
+    nodes.append(node("cheater", "worker", CHEATER))
+    nodes += [node(f"verifier-{i}", "verifier", idx) for i, idx in enumerate(HONEST_VERIFIERS, start=1)]
+    nodes += [node(f"colluder-{i}", "verifier", idx) for i, idx in enumerate(COLLUDERS, start=1)]
+    nodes.append(node("aggregator", "aggregator", AGGREGATOR))
+    return nodes
+
+
+def node_args(node: NodeProcess, nodes: list[NodeProcess], rounds: int) -> tuple[str, ...]:
+    if node.role == "worker":  # they keep serving their evidence until every claim is settled
+        return ("--until-round", str(rounds))
+    if node.name.startswith("colluder"):
+        return ("--cheat", "collude")
+    if node.role == "aggregator":  # approvers keep copies of the results they approved
+        return tuple(a for n in nodes if n.role == "verifier" for a in ("--peer", n.url))
+    # Honest members hand their signed approvals to the aggregator: one approveBatch for a round's approvals.
+    return ("--relay", next(n.url for n in nodes if n.role == "aggregator"))
+
+
 def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
     from . import devnet
     from .demo_report import build_report, check_outcome, print_report
+    from .wallet.session import open_ledger
 
     started = time.monotonic()
     home = Path(home) if home else Path(tempfile.mkdtemp(prefix="gradchain-demo-"))
@@ -139,53 +168,127 @@ def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
     deployment = devnet.up(home, port=free_port(), block_time=BLOCK_TIME_S)
     nodes: list[NodeProcess] = []
     try:
-        w3 = connect(deployment.rpc_url)
-        ledger = Ledger(w3, deployment.address)
+        ledger = open_ledger(home).ledger
         from prover.presets import digits_spec
 
         spec = digits_spec()
-        # The nodes start first and wait for the job, so that round 0's window finds them all ready.
-        job_id = ledger.call("counters")[0] + 1
+        job_id = 1  # a fresh devnet's first job; the nodes start first and wait for it
         save_spec(spec_path(home, job_id), spec)
         nodes = plan_nodes(home)
         for node in nodes:
-            start_node(node, home, job_id)
+            start_node(node, home, job_id, node_args(node, nodes, rounds))
         console.print("starting " + ", ".join(f"{n.name} ({n.address[:8]}…, :{n.port})" for n in nodes))
         if not wait_until_serving(nodes, timeout_s=120):
             console.print(f"[red]nodes did not come up; see {home / 'logs'}[/red]")
             return 1
         console.print(f"all {len(nodes)} nodes serving after {time.monotonic() - started:.0f} s")
         job = create_job(ledger, dev_account(OWNER), spec, DEMO_TERMS, 20 * WEI_PER_ETH, home=home)
-        console.print(f"devnet {deployment.rpc_url}, ledger {deployment.address}; job {job['job_id']} "
-                      f"escrows 20 ETH, genesis head {job['genesis_head'][:18]}…")
-        if not wait_for_rounds(console, lambda: ledger.call("getJob", job["job_id"])[4], nodes, rounds, timeout_s,
-                               home):
+        assert job["job_id"] == job_id, job
+        console.print(f"devnet {deployment.rpc_url}, ledger v2 {deployment.address}; job {job_id} escrows 20 ETH, "
+                      f"committees of {DEMO_TERMS.committee_size}, juries of {DEMO_TERMS.jury_size}")
+        if not wait_for_rounds(console, lambda: ledger.job(job_id).round, nodes, rounds, timeout_s, home):
             return 1
         console.print(f"{rounds} rounds done after {time.monotonic() - started:.0f} s")
-        # Workers stop first, so no new claim starts; verifiers and the aggregator stay to vote and finalize.
-        stop_nodes([n for n in nodes if n.role == "worker"])
-        # A claim's voting lasts SEED_DELAY + verify_window blocks; four times that is ample on a busy machine.
-        finalized = finalize_all(ledger, dev_account(OWNER), deployment.block, job["job_id"],
-                                 timeout_s=4 * (DEMO_TERMS.verify_window + 2) * BLOCK_TIME_S + 10)
+        t = DEMO_TERMS
+        settle_blocks = 2 + t.verify_window + t.challenge_window + 2 * (2 + t.commit_window + t.reveal_window)
+        finalized = finalize_all(ledger, dev_account(OWNER), deployment.block, job_id,
+                                 timeout_s=3 * settle_blocks * BLOCK_TIME_S + 10)
         if not finalized.done:
             console.print(f"[red]FAILED: {finalized.text()}; see {home / 'logs'}[/red]")
             return 1
         console.print(finalized.text())
         aggregator = next(n for n in nodes if n.role == "aggregator")
-        report = build_report(ledger, deployment.block, job["job_id"], spec, aggregator.url,
-                              {n.address: n.name for n in nodes}, rounds)
+        names = {n.address: n.name for n in nodes}
+        report = build_report(ledger, deployment.block, job_id, spec, aggregator.url, names, rounds)
         stop_nodes(nodes)
+        from .chain.v2.gas_receipts import gas_per_accepted_claim
+
+        gas = gas_per_accepted_claim(ledger, deployment.block, job_id)
         print_report(console, report)
+        per = gas["gas_per_accepted_claim"]
+        console.print(f"gas, from this run's receipts: {per:,.0f} per accepted claim on the settlement path "
+                      f"({gas['accepted_claims']} accepted; submit, approvals, finalization, heads; disputes "
+                      f"{gas['groups'].get('disputes', 0):,} more in all)" if per else "gas: no accepted claim")
         failures = check_outcome(report, cheater=dev_account(CHEATER).address,
-                                 honest=[dev_account(i).address for i in HONEST_WORKERS])
+                                 honest_workers=[dev_account(i).address for i in HONEST_WORKERS],
+                                 honest_verifiers=[dev_account(i).address for i in HONEST_VERIFIERS],
+                                 colluders=[dev_account(i).address for i in COLLUDERS])
         elapsed = time.monotonic() - started
         if failures:
             for failure in failures:
                 console.print(f"[red]FAILED: {failure}[/red]")
             return 1
-        console.print(f"[green]demo passed in {elapsed:.0f} s: accuracy rose, the cheater was slashed, "
-                      "honest workers were paid[/green]")
+        console.print(f"[green]demo passed in {elapsed:.0f} s: accuracy rose, the cheater and the colluders that "
+                      "approved it were slashed by juries, honest workers and verifiers were paid, no fake reached "
+                      "a head[/green]")
         return 0
     finally:
         stop_nodes(nodes)
         devnet.down(home)
+
+
+@dataclass
+class Finalization:
+    submitted: int = 0  # ClaimSubmitted events of the job
+    by_us: int = 0  # finalizeClaim calls this helper made
+    pending: list[int] = field(default_factory=list)  # claim ids still not finalized when it gave up
+
+    @property
+    def done(self) -> bool:
+        return not self.pending
+
+    def text(self) -> str:
+        if self.done:
+            return f"all {self.submitted} claims finalized ({self.by_us} by the demo)"
+        return (f"{len(self.pending)} of {self.submitted} claims not finalized "
+                f"(claim ids {', '.join(map(str, self.pending))})")
+
+
+def _unfinalized(ledger: LedgerV2, from_block: int, job_id: int) -> tuple[list[int], int]:
+    events = ledger.events(from_block, names=["ClaimSubmitted", "ClaimFinalized"])
+    submitted = [e["args"]["claimId"] for e in events
+                 if e["event"] == "ClaimSubmitted" and e["args"]["jobId"] == job_id]
+    finalized = {e["args"]["claimId"] for e in events
+                 if e["event"] == "ClaimFinalized" and e["args"]["jobId"] == job_id}
+    return [c for c in submitted if c not in finalized], len(submitted)
+
+
+def finalize_all(ledger: LedgerV2, account: LocalAccount, from_block: int, job_id: int, timeout_s: float,
+                 poll_s: float = 0.5) -> Finalization:
+    """Wait until every ClaimSubmitted of `job_id` has a ClaimFinalized: due claims are finalized, and disputes
+    past their reveal window resolved, by us when no node did it (anyone may call both)."""
+    params = ledger.job_params(job_id)
+    result = Finalization()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        pending, result.submitted = _unfinalized(ledger, from_block, job_id)
+        result.pending = pending
+        if not pending or time.monotonic() > deadline:
+            return result
+        block = ledger.w3.eth.block_number
+        for claim_id in pending:
+            c = ledger.claim(claim_id)
+            if c.status != ClaimStatus.PENDING:
+                continue
+            dispute = ledger.dispute(c.dispute_id) if c.dispute_id else None
+            if dispute is not None and dispute.status == DisputeStatus.OPEN:
+                if rules.resolve_allowed(block, dispute.jury_seed_block, params.commit_window, params.reveal_window):
+                    _send_unless_raced(ledger, account, "resolveDispute", c.dispute_id,
+                                       done=lambda: ledger.dispute(c.dispute_id).status != DisputeStatus.OPEN)
+                continue
+            if rules.finalize_allowed(block, c.seed_block, params.verify_window, params.challenge_window):
+                if _send_unless_raced(ledger, account, "finalizeClaim", claim_id,
+                                      done=lambda: ledger.claim(claim_id).status != ClaimStatus.PENDING):
+                    result.by_us += 1
+        time.sleep(poll_s)
+
+
+def _send_unless_raced(ledger, account: LocalAccount, function: str, subject: int, done) -> bool:
+    """Send; a revert because a node did it first (in this block or before) is not an error."""
+    try:
+        ledger.send(account, function, subject)
+        return True
+    except ContractRevert:
+        if not done():
+            raise
+        return False

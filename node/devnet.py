@@ -11,13 +11,14 @@ from pathlib import Path
 
 from .chain.anvil import Anvil
 from .chain.anvil_process import alive, find_devnet_anvil, is_devnet_anvil
-from .chain.client import connect, deploy_ledger
+from .chain.client import connect
 from .chain.devaccounts import dev_account
 from .chain.errors import ChainError
-from .config import Deployment, deployment_path
+from .chain.v2.deploy import deploy_ledger_v2
+from .config import Deployment, DeploymentRetired, deployment_path
 
 DEFAULT_UNBONDING_DELAY_BLOCKS = 20
-DEFAULT_SEAT_STAKE_WEI = 10**18 // 2  # v2: a verifier stake of at least this holds a seat (committees, juries)
+DEFAULT_SEAT_STAKE_WEI = 10**18 // 2  # a verifier stake of at least this holds a seat (committees, juries)
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,9 @@ def _port_in_use(port: int) -> bool:
 
 
 def up(home: Path, port: int = 8545, block_time: float | None = 0.5,
-       unbonding_delay_blocks: int = DEFAULT_UNBONDING_DELAY_BLOCKS, ledger_version: int = 1,
+       unbonding_delay_blocks: int = DEFAULT_UNBONDING_DELAY_BLOCKS,
        seat_stake_wei: int = DEFAULT_SEAT_STAKE_WEI) -> Deployment:
-    """Start anvil (resuming its state file if there is one) and deploy the ledger unless already deployed."""
+    """Start anvil (resuming its state file if there is one) and deploy LedgerV2 unless already deployed."""
     paths = DevnetPaths(home)
     paths.dir.mkdir(parents=True, exist_ok=True)
     pid = running_pid(paths)
@@ -100,22 +101,14 @@ def up(home: Path, port: int = 8545, block_time: float | None = 0.5,
         w3 = connect(url)
         existing = _existing_deployment(home, w3)
         if existing is not None:
-            if existing.ledger_version != ledger_version:
-                raise ChainError(f"the devnet in {home} holds a v{existing.ledger_version} ledger, not v{ledger_version}: "
-                                 f"pass --ledger-version {existing.ledger_version}, or use another --home")
             return existing
-        if ledger_version == 2:
-            from .chain.v2.deploy import deploy_ledger_v2
-
-            ledger, receipt = deploy_ledger_v2(w3, dev_account(0), unbonding_delay_blocks, seat_stake_wei)
-        else:
-            ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks)
+        ledger, receipt = deploy_ledger_v2(w3, dev_account(0), unbonding_delay_blocks, seat_stake_wei)
     except BaseException:
         chain.stop()  # a devnet that could not deploy must not linger in the background
         paths.pid.unlink(missing_ok=True)
         raise
     deployment = Deployment(chain_id=w3.eth.chain_id, address=ledger.address, block=receipt["blockNumber"],
-                            rpc_url=url, ledger_version=ledger_version)
+                            rpc_url=url)
     deployment.save(deployment_path(home))
     return deployment
 
@@ -124,7 +117,12 @@ def _existing_deployment(home: Path, w3) -> Deployment | None:
     path = deployment_path(home)
     if not path.is_file():
         return None
-    deployment = Deployment.load(path)
+    try:
+        deployment = Deployment.load(path)
+    except DeploymentRetired:
+        # A v1 ledger (retired): kept aside, and LedgerV2 is deployed on the same chain in its place.
+        path.replace(path.with_name(path.name + ".v1-retired"))
+        return None
     if w3.eth.get_code(deployment.address) in (b"", None) or deployment.chain_id != w3.eth.chain_id:
         return None  # a stale file from a chain whose state is gone
     return deployment

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from hexbytes import HexBytes
 
 from .chain.client import Ledger
-from .chain.enums import ClaimStatus, ProposalStatus
+from .events_v2 import V2Handlers
 from .reorg import ChainReplaced, Rollback, common_ancestor
 from .state import CURSOR_KEY, DERIVED_TABLES, NodeState
 
@@ -45,21 +45,8 @@ class EventFollower:
         self.confirmations = confirmations
         self.page_blocks = page_blocks
         self.rollback_listeners: list[Callable[[Rollback], None]] = []
-        self.handlers: dict[str, Callable[[dict, dict], None]] = {
-            "JobCreated": self._job_created,
-            "JobFunded": self._job_funded,
-            "RoundStarted": self._round_started,
-            "ClaimSubmitted": self._claim_submitted,
-            "Attested": self._attested,
-            "ClaimFinalized": self._claim_finalized,
-            "HeadProposed": self._head_proposed,
-            "HeadAttested": self._head_attested,
-            "HeadFinalized": self._head_finalized,
-        }
-        if ledger.artifact.name == "LedgerV2":
-            from .events_v2 import V2Handlers
-
-            self.handlers = V2Handlers(state).table()
+        # One handler per LedgerV2 event that changes what a node acts on (node/events_v2.py).
+        self.handlers: dict[str, Callable[[dict, dict], None]] = V2Handlers(state).table()
 
     @property
     def cursor(self) -> int:
@@ -172,46 +159,3 @@ class EventFollower:
         handler = self.handlers.get(event["name"])
         if handler:
             handler(event["args"], event)
-
-    # -- handlers: one per event that changes what a node acts on ------------------------------------------
-    def _job_created(self, a: dict, e: dict) -> None:
-        self.state.upsert("jobs", {"job_id": a["jobId"], "owner": a["owner"], "spec_hash": a["specHash"],
-                                   "genesis_head": a["genesisHead"], "head": a["genesisHead"], "round": 0,
-                                   "escrow": str(a.get("escrow", 0)), "created_block": e["block"]})
-
-    def _job_funded(self, a: dict, e: dict) -> None:
-        self.state.db["jobs"].update(a["jobId"], {"escrow": str(a.get("newEscrow", 0))})
-
-    def _round_started(self, a: dict, e: dict) -> None:
-        self.state.upsert("rounds", {"job_id": a["jobId"], "round": a["round"], "head": a["head"],
-                                     "start_block": a.get("startBlock", e["block"])})
-        self.state.db["jobs"].update(a["jobId"], {"round": a["round"], "head": a["head"]})
-
-    def _claim_submitted(self, a: dict, e: dict) -> None:
-        self.state.upsert("claims", {
-            "claim_id": a["claimId"], "job_id": a["jobId"], "round": a["round"], "worker": a["worker"],
-            "base": a["base"], "result": a["result"], "transcript_root": a["transcriptRoot"], "steps": a["steps"],
-            "artifact_uri": a["artifactURI"], "submit_block": a.get("submitBlock", e["block"]),
-            "status": "Pending", "approvals": 0, "rejections": 0})
-
-    def _attested(self, a: dict, e: dict) -> None:
-        self.state.upsert("votes", {"claim_id": a["claimId"], "verifier": a["verifier"],
-                                    "approve": int(a["approve"]), "block": e["block"]})
-        tally = self.state.one("select sum(approve) as yes, sum(1 - approve) as no from votes where claim_id = ?",
-                               (a["claimId"],))
-        self.state.db["claims"].update(a["claimId"], {"approvals": tally["yes"], "rejections": tally["no"]})
-
-    def _claim_finalized(self, a: dict, e: dict) -> None:
-        self.state.db["claims"].update(a["claimId"], {"status": ClaimStatus(a["status"]).label})
-
-    def _head_proposed(self, a: dict, e: dict) -> None:
-        self.state.upsert("proposals", {"proposal_id": a["proposalId"], "job_id": a["jobId"], "round": a["round"],
-                                        "new_head": a["newHead"], "proposer": a.get("proposer", ""),
-                                        "status": "Pending", "block": e["block"]})
-
-    def _head_attested(self, a: dict, e: dict) -> None:
-        self.state.upsert("head_votes", {"proposal_id": a["proposalId"], "verifier": a["verifier"],
-                                         "approve": int(a["approve"])})
-
-    def _head_finalized(self, a: dict, e: dict) -> None:
-        self.state.db["proposals"].update(a["proposalId"], {"status": ProposalStatus(a["status"]).label})

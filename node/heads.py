@@ -1,7 +1,7 @@
 """Heads: the average of a round's accepted results, built or checked the same way by every role.
 
 PROTOCOL.md §6: C_{r+1} = mean of the accepted results of round r, in claim-id order, float32. The
-aggregator builds it to propose; verifiers rebuild it to vote; workers rebuild it to train the next round.
+aggregator builds it to propose; verifiers rebuild it to check (and challenge) a proposal; workers rebuild it to train the next round.
 """
 from __future__ import annotations
 
@@ -53,13 +53,11 @@ def round_mean(runtime, job_id: int, round_: int):
 
 def accepted_claims_synced(runtime, round_: int) -> bool:
     """The local claim table agrees with the chain on the round's accepted count (the follower may lag)."""
-    if runtime.v2:  # JobState.acceptedCount counts the current round: the only one a head is proposed for
-        job = runtime.job()
-        if job["round"] != round_:
-            return False
-        on_chain = job["accepted_count"]
-    else:
-        on_chain = runtime.ledger.call("roundInfo", runtime.job_id, round_)[3]
+    # JobState.acceptedCount counts the current round: the only one a head is proposed for.
+    job = runtime.job()
+    if job["round"] != round_:
+        return False
+    on_chain = job["accepted_count"]
     local = runtime.state.one("select count(*) as n from claims where job_id = ? and round = ? "
                               "and status = 'Accepted'", (runtime.job_id, round_))["n"]
     return local == on_chain

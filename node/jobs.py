@@ -1,39 +1,14 @@
 """Jobs as a job owner sees them: a spec (pinned by hash) plus the on-chain terms, created and funded."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
 
-from .chain.client import Ledger
+from .chain.v2.terms import JobTermsV2
+from .chain.v2.views import LedgerV2
 
 WEI_PER_ETH = 10**18
-
-
-@dataclass(frozen=True)
-class JobTerms:
-    """The on-chain half of a job (the contract's JobParams, less the spec and genesis hashes). Amounts in wei."""
-
-    reward_per_claim: int = WEI_PER_ETH // 10
-    verifier_fee: int = WEI_PER_ETH // 100
-    quorum: int = 2
-    max_votes: int = 3
-    submit_window: int = 30  # blocks a round accepts claims
-    verify_window: int = 30  # blocks of voting after a claim's seed block, or after a head proposal
-    min_worker_stake: int = WEI_PER_ETH
-    min_verifier_stake: int = WEI_PER_ETH // 2
-    worker_slash: int = WEI_PER_ETH // 2
-    verifier_slash: int = WEI_PER_ETH // 4
-
-    def params(self, spec_hash: bytes, genesis_head: bytes) -> tuple:
-        """The JobParams tuple in the ABI's field order."""
-        return (spec_hash, genesis_head, self.reward_per_claim, self.verifier_fee, self.quorum, self.max_votes,
-                self.submit_window, self.verify_window, self.min_worker_stake, self.min_verifier_stake,
-                self.worker_slash, self.verifier_slash)
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 CALIBRATION = Path(__file__).resolve().parent.parent / "prover" / "calibration.json"  # bench/calibrate_delta.py
@@ -83,22 +58,15 @@ def genesis_head(spec) -> bytes:
     return checkpoint_id(genesis(spec))
 
 
-def create_job(ledger: Ledger, owner: LocalAccount, spec, terms: JobTerms, escrow_wei: int,
+def create_job(ledger: LedgerV2, owner: LocalAccount, spec, terms: JobTermsV2, escrow_wei: int,
                home: Path | None = None) -> dict:
     """Create and fund a job; the spec file is saved under HOME/jobs/<id>/ for nodes to use.
 
-    Terms the contract cannot hold or would refuse raise ValueError before anything is sent (job_limits.py).
+    LedgerV2 checks the terms itself: terms it refuses revert with a named error (InvalidJobParam) at gas
+    estimation, before anything is sent.
     """
-    from .chain.v2.terms import JobTermsV2
-
     head = genesis_head(spec)
-    if isinstance(terms, JobTermsV2):  # LedgerV2 checks its params itself, with named errors (InvalidJobParam)
-        params = terms.params(spec.spec_hash(), head, spec.checkpoint_every).as_tuple()
-    else:
-        from .job_limits import check_job_terms
-
-        check_job_terms(ledger, terms, spec.steps_per_claim, escrow_wei)
-        params = terms.params(spec.spec_hash(), head)
+    params = terms.params(spec.spec_hash(), head, spec.checkpoint_every).as_tuple()
     receipt = ledger.send(owner, "createJob", params, value=escrow_wei)
     (created,) = [e for e in ledger.events(receipt["blockNumber"], receipt["blockNumber"], names=["JobCreated"])
                   if e["transactionHash"] == receipt["transactionHash"]]
@@ -109,29 +77,13 @@ def create_job(ledger: Ledger, owner: LocalAccount, spec, terms: JobTerms, escro
             "escrow_wei": escrow_wei, "tx": receipt["transactionHash"].to_0x_hex(), "block": receipt["blockNumber"]}
 
 
-def load_spec_for_job(ledger: Ledger, job_id: int, spec_file: Path):
+def load_spec_for_job(ledger: LedgerV2, job_id: int, spec_file: Path):
     """Read a spec file and check it is the one the job pinned on chain (hash and genesis head)."""
     from prover.spec import JobSpec
 
     spec = JobSpec.from_json(spec_file.read_bytes())
-    if hasattr(ledger, "job_params"):  # v2
-        on_chain_hash = ledger.job_params(job_id).spec_hash
-    else:
-        on_chain_hash = ledger.call("getJob", job_id)[1][0]
+    on_chain_hash = ledger.job_params(job_id).spec_hash
     if spec.spec_hash() != on_chain_hash:
         raise ValueError(f"spec file {spec_file} hashes to 0x{spec.spec_hash().hex()}, but job {job_id} pinned "
                          f"0x{on_chain_hash.hex()}: wrong --spec for this job")
     return spec
-
-
-def job_summary(ledger: Ledger, job_id: int) -> dict:
-    """The job as `job show` prints it: terms, head, round, escrow, claims so far."""
-    job = ledger.call("getJob", job_id)
-    owner, params, escrow, reserved, round_, round_start, head, open_claims, pending = job
-    names = ["spec_hash", "genesis_head", "reward_per_claim", "verifier_fee", "quorum", "max_votes",
-             "submit_window", "verify_window", "min_worker_stake", "min_verifier_stake", "worker_slash",
-             "verifier_slash"]
-    terms = {n: ("0x" + v.hex() if isinstance(v, bytes) else v) for n, v in zip(names, params)}
-    return {"job_id": job_id, "owner": owner, **terms, "escrow_wei": escrow, "reserved_wei": reserved,
-            "round": round_, "round_start_block": round_start, "head": "0x" + head.hex(),
-            "open_claims": open_claims, "pending_proposal": pending}

@@ -24,10 +24,9 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
     "claims": ({"claim_id": int, "job_id": int, "round": int, "worker": str, "base": str, "result": str,
                 "transcript_root": str, "steps": int, "artifact_uri": str, "submit_block": int, "status": str,
                 "approvals": int, "rejections": int, "seat_count": int, "dispute_id": int}, "claim_id"),
-    "votes": ({"claim_id": int, "verifier": str, "approve": int, "block": int}, ("claim_id", "verifier")),
     "proposals": ({"proposal_id": int, "job_id": int, "round": int, "new_head": str, "proposer": str,
                    "status": str, "block": int, "parent": str, "dispute_id": int}, "proposal_id"),
-    # v2 (node/events_v2.py): the seat registry, approvals, challenges, disputes and their jurors.
+    # node/events_v2.py: the seat registry, approvals, challenges, disputes and their jurors.
     "seats": ({"seat_index": int, "account": str, "registered_at": int, "retired_at": int}, "seat_index"),
     "approvals": ({"claim_id": int, "member": str, "seat_index": int, "position": int, "block": int},
                   ("claim_id", "member")),
@@ -42,7 +41,6 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
     # exactly what it committed. Not derived from events, so a rollback keeps it.
     "juror_secrets": ({"dispute_id": int, "attempt": int, "verdicts": str, "salt": str, "reason": str,
                        "decided_at": float}, ("dispute_id", "attempt")),
-    "head_votes": ({"proposal_id": int, "verifier": str, "approve": int}, ("proposal_id", "verifier")),
     # An aggregator's inbox of members' EIP-712 approval signatures (POST /relay/approvals), unchecked until its
     # role loop checks them against the chain (node/roles/v2/relay_batch.py). Not derived from events.
     "relay_inbox": ({"claim_id": int, "signature": str, "received_at": float}, ("claim_id", "signature")),
@@ -64,8 +62,8 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
 }
 
 # The tables rebuilt from `events` after a reorg: everything the follower derives from chain events.
-DERIVED_TABLES = ("jobs", "rounds", "claims", "votes", "proposals", "head_votes", "seats", "approvals",
-                  "challenges", "disputes", "jurors")
+DERIVED_TABLES = ("jobs", "rounds", "claims", "proposals", "seats", "approvals", "challenges", "disputes",
+                  "jurors")
 
 
 class NodeState:

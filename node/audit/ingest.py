@@ -16,13 +16,12 @@ import sqlite_utils
 from hexbytes import HexBytes
 from web3 import Web3
 
-from node.chain.client import Ledger
+from node.chain.v2.views import LedgerV2
 from node.chain.errors import ChainError
 
 from .db import cursor, dumps
 
 SEED_DELAY = 2  # blocks between a claim's submission and its seed block (the contract's SEED_DELAY)
-VOTE_FUNCTIONS = ("attest", "attestBatch")
 
 
 class RpcInterrupted(ChainError):
@@ -67,10 +66,10 @@ class Reader:
                              f"{resume_hint}") from last
 
 
-def ingest(db: sqlite_utils.Database, ledger: Ledger, deployment_block: int, rpc_url: str, *,
+def ingest(db: sqlite_utils.Database, ledger: LedgerV2, deployment_block: int, rpc_url: str, *,
            page_blocks: int, retries: int, to_block: int | None = None,
            progress: Callable[[int, int], None] | None = None) -> IngestResult:
-    """Store every ledger event in (cursor, target] and the transactions and block hashes the checks need."""
+    """Store every ledger event in (cursor, target] and the block hashes the checks need (claim seeds)."""
     if page_blocks < 1:
         raise ValueError(f"--page-blocks must be >= 1, got {page_blocks}")
     w3 = ledger.w3
@@ -102,15 +101,13 @@ def ingest(db: sqlite_utils.Database, ledger: Ledger, deployment_block: int, rpc
         hint = (f"blocks {deployment_block}..{start - 1} are saved in the audit database; run the audit again "
                 f"to continue from block {start}")
         events = read(f"reading events of blocks {start}..{end}", lambda: ledger.events(start, end), hint)
-        txs = _vote_transactions(read, w3, events, hint)
         end_hash = read(f"reading block {end}", lambda: _block_hash(w3, end), hint)
-        with db.conn:  # one transaction: the events of the page, their transactions, and the cursor move
+        with db.conn:  # one transaction: the events of the page and the cursor move
             db["events"].insert_all(
                 ({"block": e["blockNumber"], "log_index": e["logIndex"],
                   "tx_hash": HexBytes(e["transactionHash"]).to_0x_hex(), "name": e["event"], "args": dumps(e["args"])}
                  for e in events),
                 pk=("block", "log_index"), replace=True)
-            db["transactions"].insert_all(txs, pk="tx_hash", replace=True)
             db["cursor"].insert({"name": "events", "block": end, "block_hash": end_hash, "updated_at": time.time()},
                                 pk="name", replace=True)
         pages += 1
@@ -126,22 +123,6 @@ def ingest(db: sqlite_utils.Database, ledger: Ledger, deployment_block: int, rpc
 def _block_hash(w3: Web3, number: int) -> str:
     block = w3.eth.get_block(number)
     return HexBytes(block["hash"]).to_0x_hex()
-
-
-def _vote_transactions(read: Reader, w3: Web3, events: list, hint: str) -> list[dict]:
-    """The transactions that cast this page's claim votes: who sent them and with which input."""
-    rows, seen = [], set()
-    for e in events:
-        if e["event"] != "Attested":
-            continue
-        tx_hash = HexBytes(e["transactionHash"]).to_0x_hex()
-        if tx_hash in seen:
-            continue
-        seen.add(tx_hash)
-        tx = read(f"reading transaction {tx_hash}", lambda: w3.eth.get_transaction(tx_hash), hint)
-        rows.append({"tx_hash": tx_hash, "block": tx["blockNumber"], "sender": tx["from"],
-                     "to_address": tx.get("to") or "", "input": HexBytes(tx["input"]).to_0x_hex()})
-    return rows
 
 
 def _store_seed_blocks(db: sqlite_utils.Database, read: Reader, w3: Web3, target: int) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT_DIR = REPO_ROOT / "contracts" / "out"
-LEDGER = "GradchainLedger"
 
 
 class ArtifactMissing(FileNotFoundError):
@@ -26,7 +25,7 @@ def out_dir() -> Path:
     return Path(os.environ.get("GRADCHAIN_CONTRACTS_OUT", DEFAULT_OUT_DIR))
 
 
-def load_artifact(name: str = LEDGER) -> Artifact:
+def load_artifact(name: str) -> Artifact:
     """Load `contracts/out/<name>.sol/<name>.json` as written by `forge build`."""
     path = out_dir() / f"{name}.sol" / f"{name}.json"
     if not path.is_file():

@@ -1,5 +1,6 @@
-"""The ledger contract seen from Python: connect, deploy, call, sign-and-send, read events, decode reverts.
+"""A deployed contract seen from Python: connect, call, sign-and-send, read events, decode reverts.
 
+LedgerV2 (node/chain/v2/views.py) builds its typed views on this client; node/chain/v2/deploy.py deploys it.
 Transactions are always signed locally with an eth-account key (from a keystore, or a dev key on anvil)
 and sent raw: the node never asks a JSON-RPC server to hold or use a key.
 """
@@ -13,7 +14,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TimeExhausted
 
-from .artifacts import Artifact, load_artifact
+from .artifacts import Artifact
 from .errors import ChainError, ContractRevert, abi_type, decode_revert
 
 DEFAULT_RECEIPT_TIMEOUT_S = 60
@@ -42,11 +43,11 @@ class SignedTx:
 
 
 class Ledger:
-    """Typed access to one deployed GradchainLedger."""
+    """Calls, transactions and events of one deployed contract, by its forge artifact's ABI."""
 
-    def __init__(self, w3: Web3, address: str, artifact: Artifact | None = None):
+    def __init__(self, w3: Web3, address: str, artifact: Artifact):
         self.w3 = w3
-        self.artifact = artifact or load_artifact()
+        self.artifact = artifact
         self.address = Web3.to_checksum_address(address)
         self.contract = w3.eth.contract(address=self.address, abi=self.artifact.abi)
 
@@ -206,19 +207,3 @@ def _revert_data(exc: ContractLogicError) -> str | None:
     if isinstance(data, dict):
         data = data.get("data")
     return data
-
-
-def deploy_ledger(w3: Web3, deployer: LocalAccount, unbonding_delay_blocks: int) -> tuple[Ledger, dict]:
-    """Deploy the ledger from the forge artifact; returns the client and the deployment receipt."""
-    artifact = load_artifact()
-    factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-    tx = factory.constructor(unbonding_delay_blocks).build_transaction(
-        {"from": deployer.address, "nonce": w3.eth.get_transaction_count(deployer.address, "pending"),
-         "chainId": w3.eth.chain_id}
-    )
-    signed = deployer.sign_transaction(tx)
-    tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
-    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=DEFAULT_RECEIPT_TIMEOUT_S, poll_latency=0.1)
-    if receipt["status"] != 1:
-        raise ChainError(f"ledger deployment {tx_hash.hex()} reverted")
-    return Ledger(w3, receipt["contractAddress"], artifact), receipt

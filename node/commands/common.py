@@ -41,7 +41,7 @@ def user_errors(command: Callable) -> Callable:
         from node.chain.errors import ChainError, ContractRevert
         from node.chain.foundry import FoundryMissing
         from node.diskspace import EXIT_DISK_FULL, DiskFull, as_disk_full, is_disk_full
-        from node.wallet.actions import explain
+        from node.wallet.actions_v2 import explain
 
         try:
             # Every command's --port is range-checked here, so that one whose code lives elsewhere

@@ -18,12 +18,10 @@ devnet_app = typer.Typer(help="A local dev chain (anvil) with the ledger deploye
 def up(home: HomeOpt = None,
        port: Annotated[int, typer.Option(help="JSON-RPC port")] = 8545,
        block_time: Annotated[float, typer.Option(help="seconds per block (fractions allowed)")] = 0.5,
-       ledger_version: Annotated[int, typer.Option(min=1, max=2, help="1: GradchainLedger; 2: LedgerV2 "
-                                                   "(committees, juries, bonds)")] = 1,
        as_json: JsonOpt = False) -> None:
-    """Start anvil in the background (resuming its saved state) and deploy the ledger if needed."""
+    """Start anvil in the background (resuming its saved state) and deploy LedgerV2 if needed."""
     h = resolve_home(home)
-    deployment = devnet_lib.up(h, port=port, block_time=block_time, ledger_version=ledger_version)
+    deployment = devnet_lib.up(h, port=port, block_time=block_time)
     if as_json:
         print_json({**deployment.__dict__, "deployment_file": str(deployment_path(h))})
         return

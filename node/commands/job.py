@@ -7,9 +7,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from node.jobs import JobTerms, create_job, job_summary, tolerance_delta_warning
+from node.chain.v2.terms import JobTermsV2
+from node.jobs import create_job, tolerance_delta_warning
 from node.wallet.amounts import format_eth, parse_eth
-from node.wallet.session import is_v2, open_ledger
+from node.wallet.session import open_ledger
 
 from .common import (DeploymentOpt, DevAccountOpt, HomeOpt, JsonOpt, PasswordFileOpt, RpcOpt, WalletOpt,
                      print_json, resolve_home, signing_account, user_errors)
@@ -46,35 +47,33 @@ def create(
     spec: Annotated[Optional[Path], typer.Option("--spec", help="job spec JSON file")] = None,
     escrow: Annotated[str, typer.Option(help="ETH to escrow now")] = "10",
     reward: Annotated[Eth, typer.Option(help="ETH paid per accepted claim")] = None,
-    fee: Annotated[Eth, typer.Option(help="v1: ETH paid to each verifier on the winning side")] = None,
-    quorum: Annotated[Count, typer.Option(help="votes (v2: approvals) needed to accept a claim")] = None,
-    max_votes: Annotated[Count, typer.Option(help="v1: most votes a claim takes")] = None,
+    quorum: Annotated[Count, typer.Option(help="approvals needed to accept a claim")] = None,
     submit_window: Annotated[Count, typer.Option(help="blocks a round accepts claims")] = None,
-    verify_window: Annotated[Count, typer.Option(help="blocks of voting per claim (v1: or head)")] = None,
-    approval_fee: Annotated[Eth, typer.Option(help="v2: ETH paid to each approver of an accepted claim")] = None,
-    committee_size: Annotated[Count, typer.Option(help="v2: committee members drawn per claim (D)")] = None,
-    jury_size: Annotated[Count, typer.Option(help="v2: jurors drawn per dispute (J)")] = None,
-    samples_per_member: Annotated[Count, typer.Option(help="v2: segments each member samples (s)")] = None,
-    claim_bond: Annotated[Eth, typer.Option(help="v2: worker stake locked per claim")] = None,
-    approval_bond: Annotated[Eth, typer.Option(help="v2: verifier stake locked per approval")] = None,
-    challenge_bond: Annotated[Eth, typer.Option(help="v2: verifier stake locked per challenge")] = None,
-    juror_bond: Annotated[Eth, typer.Option(help="v2: verifier stake locked per juror commitment")] = None,
-    head_bond: Annotated[Eth, typer.Option(help="v2: verifier stake locked per head proposal")] = None,
-    expiry_penalty: Annotated[Eth, typer.Option(help="v2: taken from the claim bond of an expired claim")] = None,
-    miss_penalty: Annotated[Eth, typer.Option(help="v2: taken from a drawn member that neither approved nor "
+    verify_window: Annotated[Count, typer.Option(help="blocks the committee approves a claim")] = None,
+    approval_fee: Annotated[Eth, typer.Option(help="ETH paid to each approver of an accepted claim")] = None,
+    committee_size: Annotated[Count, typer.Option(help="committee members drawn per claim (D)")] = None,
+    jury_size: Annotated[Count, typer.Option(help="jurors drawn per dispute (J)")] = None,
+    samples_per_member: Annotated[Count, typer.Option(help="segments each member samples (s)")] = None,
+    claim_bond: Annotated[Eth, typer.Option(help="worker stake locked per claim")] = None,
+    approval_bond: Annotated[Eth, typer.Option(help="verifier stake locked per approval")] = None,
+    challenge_bond: Annotated[Eth, typer.Option(help="verifier stake locked per challenge")] = None,
+    juror_bond: Annotated[Eth, typer.Option(help="verifier stake locked per juror commitment")] = None,
+    head_bond: Annotated[Eth, typer.Option(help="verifier stake locked per head proposal")] = None,
+    expiry_penalty: Annotated[Eth, typer.Option(help="taken from the claim bond of an expired claim")] = None,
+    miss_penalty: Annotated[Eth, typer.Option(help="taken from a drawn member that neither approved nor "
                                                    "challenged")] = None,
-    challenge_window: Annotated[Count, typer.Option(help="v2: blocks of challenges-only after voting")] = None,
-    commit_window: Annotated[Count, typer.Option(help="v2: blocks jurors commit verdicts")] = None,
-    reveal_window: Annotated[Count, typer.Option(help="v2: blocks jurors reveal verdicts")] = None,
-    head_window: Annotated[Count, typer.Option(help="v2: blocks a head proposal can be challenged")] = None,
-    max_claims_per_round: Annotated[Count, typer.Option(help="v2: claims a round accepts")] = None,
-    max_redraws: Annotated[Count, typer.Option(help="v2: fresh juries after too few reveals")] = None,
+    challenge_window: Annotated[Count, typer.Option(help="blocks of challenges-only after voting")] = None,
+    commit_window: Annotated[Count, typer.Option(help="blocks jurors commit verdicts")] = None,
+    reveal_window: Annotated[Count, typer.Option(help="blocks jurors reveal verdicts")] = None,
+    head_window: Annotated[Count, typer.Option(help="blocks a head proposal can be challenged")] = None,
+    max_claims_per_round: Annotated[Count, typer.Option(help="claims a round accepts")] = None,
+    max_redraws: Annotated[Count, typer.Option(help="fresh juries after too few reveals")] = None,
     home: HomeOpt = None, rpc: RpcOpt = None, deployment: DeploymentOpt = None, wallet: WalletOpt = None,
     dev_account: DevAccountOpt = None, password_file: PasswordFileOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Create a job: its spec pinned by hash, genesis head from the spec's seed, escrow funded.
 
-    Terms not given take the defaults of the deployment's ledger version (JobTerms, or JobTermsV2 on v2).
+    Terms not given take JobTermsV2's defaults (node/chain/v2/terms.py).
     """
     given = {k: v for k, v in locals().items() if k in TERM_OPTIONS and v is not None}
     h = resolve_home(home)
@@ -84,7 +83,7 @@ def create(
         typer.echo(warning, err=True)
     owner = signing_account(h, wallet, dev_account, password_file)
     ledger = open_ledger(h, rpc, deployment).ledger
-    terms = terms_v2(given) if is_v2(ledger) else terms_v1(given)
+    terms = job_terms(given)
     created = create_job(ledger, owner, job_spec, terms, parse_eth(escrow), home=h)
     if as_json:
         print_json(created)
@@ -93,37 +92,18 @@ def create(
     typer.echo(f"escrow {format_eth(created['escrow_wei'])}; spec saved to {h / 'jobs' / str(created['job_id'])}")
 
 
-V1_TERMS = {"reward": "reward_per_claim", "fee": "verifier_fee", "quorum": "quorum", "max_votes": "max_votes",
-            "submit_window": "submit_window", "verify_window": "verify_window"}
 # option parameter -> JobTermsV2 field; every other JobTermsV2 field keeps its default
-V2_TERMS = {"reward": "reward_per_claim", **{name: name for name in (
+TERMS = {"reward": "reward_per_claim", **{name: name for name in (
     "approval_fee", "committee_size", "quorum", "jury_size", "samples_per_member", "claim_bond", "approval_bond",
     "challenge_bond", "juror_bond", "head_bond", "expiry_penalty", "miss_penalty", "submit_window",
     "verify_window", "challenge_window", "commit_window", "reveal_window", "head_window", "max_claims_per_round",
     "max_redraws")}}
-TERM_OPTIONS = set(V1_TERMS) | set(V2_TERMS)
+TERM_OPTIONS = set(TERMS)
 
 
-def _flag(param: str) -> str:
-    return "--" + param.replace("_", "-")
-
-
-def _terms(cls, table: dict[str, str], given: dict, version: int):
-    wrong = sorted(_flag(p) for p in given if p not in table)
-    if wrong:
-        raise ValueError(f"{', '.join(wrong)}: not a term of a v{version} ledger's jobs (this deployment is v{version})")
+def job_terms(given: dict) -> JobTermsV2:
     # Amount options are typed as ETH strings, counts and windows as ints (see the option types above).
-    return cls(**{table[p]: parse_eth(v) if isinstance(v, str) else v for p, v in given.items()})
-
-
-def terms_v1(given: dict) -> JobTerms:
-    return _terms(JobTerms, V1_TERMS, given, 1)
-
-
-def terms_v2(given: dict):
-    from node.chain.v2.terms import JobTermsV2
-
-    return _terms(JobTermsV2, V2_TERMS, given, 2)
+    return JobTermsV2(**{TERMS[p]: parse_eth(v) if isinstance(v, str) else v for p, v in given.items()})
 
 
 @job_app.command("fund")
@@ -137,7 +117,7 @@ def fund(job_id: Annotated[int, typer.Argument(help="job id")],
     account = signing_account(h, wallet, dev_account, password_file)
     ledger = open_ledger(h, rpc, deployment).ledger
     receipt = ledger.send(account, "fund", job_id, value=parse_eth(amount))
-    escrow = ledger.job(job_id).escrow if is_v2(ledger) else ledger.call("getJob", job_id)[2]
+    escrow = ledger.job(job_id).escrow
     typer.echo(f"funded job {job_id} with {amount} ETH (tx {receipt['transactionHash'].to_0x_hex()}); "
                f"escrow now {format_eth(escrow)}")
 
@@ -149,31 +129,14 @@ def show(job_id: Annotated[int, typer.Argument(help="job id")],
          as_json: JsonOpt = False) -> None:
     """Spec hash, head, round, escrow left and claims so far."""
     h = resolve_home(home)
-    session = open_ledger(h, rpc, deployment)
-    if is_v2(session.ledger):
-        show_v2(session, job_id, as_json)
-        return
-    summary = job_summary(session.ledger, job_id)
-    claims = [e["args"] for e in session.ledger.events(session.deployment.block, names=["ClaimFinalized"])
-              if e["args"]["jobId"] == job_id]
-    summary["claims_finalized"] = {name: sum(1 for c in claims if c["status"] == code)
-                                   for code, name in ((2, "accepted"), (3, "rejected"), (4, "expired"))}
-    if as_json:
-        print_json(summary)
-        return
-    for key, value in summary.items():
-        if key.endswith("_wei") or key in ("reward_per_claim", "verifier_fee", "min_worker_stake",
-                                            "min_verifier_stake", "worker_slash", "verifier_slash"):
-            value = format_eth(value)
-        typer.echo(f"{key:>20}: {value}")
+    show_job(open_ledger(h, rpc, deployment), job_id, as_json)
 
 
-# -- v2 ---------------------------------------------------------------------------------------------------------
-V2_AMOUNTS = ("reward_per_claim", "approval_fee", "expiry_penalty", "miss_penalty", "escrow", "reserved")
+AMOUNTS = ("reward_per_claim", "approval_fee", "expiry_penalty", "miss_penalty", "escrow", "reserved")
 
 
 def _is_amount(name: str) -> bool:
-    return name in V2_AMOUNTS or name.endswith("_bond")
+    return name in AMOUNTS or name.endswith("_bond")
 
 
 def _named(struct) -> dict:
@@ -181,7 +144,7 @@ def _named(struct) -> dict:
     return {k: ("0x" + v.hex() if isinstance(v, bytes) else v) for k, v in dataclasses.asdict(struct).items()}
 
 
-def show_v2(session, job_id: int, as_json: bool) -> None:
+def show_job(session, job_id: int, as_json: bool) -> None:
     """JobParams and JobState by field name, and the job's finalized claims by ClaimStatus name."""
     from node.chain.v2.views import ClaimStatus
 
@@ -196,7 +159,7 @@ def show_v2(session, job_id: int, as_json: bool) -> None:
         print_json({"job_id": job_id, "ledger_version": 2, "params": params, "state": state,
                     "claims_finalized": counts})
         return
-    typer.echo(f"job {job_id} (ledger v2)")
+    typer.echo(f"job {job_id}")
     for title, fields in (("params", params), ("state", state)):
         typer.echo(f"{title}:")
         for key, value in fields.items():

@@ -1,6 +1,6 @@
 """What a verifier needs to judge a claim it holds in node.db: the verifier/ Claim, the round's head as the chain
-recorded it, and a fetch from the worker's artifactURI. Shared by the v1 voter, the v2 committee member and the
-v2 juror, so all three judge exactly the same evidence."""
+recorded it, and a fetch from the worker's artifactURI. Shared by the committee member and the juror
+(roles/v2/), so both judge exactly the same evidence."""
 from __future__ import annotations
 
 from typing import Callable
@@ -23,8 +23,6 @@ def subject_of(rt: Runtime, claim: dict):
 def round_head(rt: Runtime, round_: int) -> bytes:
     """The head the chain started round `round_` with (RoundStarted), not the claim's own `base`: checking
     start == head against the claim itself would prove nothing."""
-    if not rt.v2:
-        return rt.ledger.call("roundInfo", rt.job_id, round_)[1]
     row = rt.state.one("select head from rounds where job_id = ? and round = ?", (rt.job_id, round_))
     if row is None:  # the follower has not seen the round start yet: the chain's current head is its head
         job = rt.job()

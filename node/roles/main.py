@@ -7,28 +7,19 @@ from .runtime import Runtime
 def build_role(rt: Runtime):
     """The role's loop object. torch is not imported here: Runtime.run loads it after the role's resume step,
     so that a juror restarted between commit and reveal reveals within seconds (see Runtime.preload)."""
-    if rt.v2 and rt.options.role == "verifier":
+    if rt.options.role == "verifier":
         from .v2.verifier import VerifierV2
 
         return VerifierV2(rt, collude=rt.options.cheat == "collude")
-    if rt.v2 and rt.options.role == "aggregator":
+    if rt.options.role == "aggregator":
         from .v2.aggregator import AggregatorV2
 
         return AggregatorV2(rt, bogus=rt.options.cheat == "bogus-head")
     if rt.options.cheat in ("collude", "bogus-head"):
-        raise ValueError(f"--cheat {rt.options.cheat} needs a v2 ledger (deployment ledger_version 2)")
-    if rt.options.role == "worker":
-        from .worker import Worker
+        raise ValueError(f"--cheat {rt.options.cheat} is a verifier's (collude) or an aggregator's (bogus-head)")
+    from . import cheats
+    from .worker import Worker
 
-        from . import cheats
-
-        prove = {"skip-training": cheats.prove_without_training, "fake-withhold": cheats.prove_fake_and_withhold,
-                 "junk": cheats.prove_junk}.get(rt.options.cheat)
-        return Worker(rt, prove=prove)
-    if rt.options.role == "verifier":
-        from .verifier import Verifier
-
-        return Verifier(rt)
-    from .aggregator import Aggregator
-
-    return Aggregator(rt)
+    prove = {"skip-training": cheats.prove_without_training, "fake-withhold": cheats.prove_fake_and_withhold,
+             "junk": cheats.prove_junk}.get(rt.options.cheat)
+    return Worker(rt, prove=prove)

@@ -108,22 +108,11 @@ class Runtime:
 
     @property
     def v2(self) -> bool:
-        """The deployment's ledger is LedgerV2 (committees, juries, bonds): the roles under roles/v2/ run."""
-        return self.deployment.ledger_version == 2
+        """Always True: LedgerV2 is the only ledger (v1 is retired). Kept for the roles that still ask."""
+        return True
 
     def job(self) -> dict:
-        """The job's state and terms under the names every role reads, whichever ledger version holds it."""
-        if self.v2:
-            return self._job_v2()
-        owner, params, escrow, reserved, round_, round_start, head, open_claims, pending = \
-            self.ledger.call("getJob", self.job_id)
-        return {"params": params, "round": round_, "round_start": round_start, "head": head,
-                "open_claims": open_claims, "pending_proposal": pending, "quorum": params[4],
-                "max_votes": params[5], "submit_window": params[6], "verify_window": params[7],
-                "min_worker_stake": params[8], "min_verifier_stake": params[9],
-                "reward_per_claim": params[2], "worker_slash": params[10]}
-
-    def _job_v2(self) -> dict:
+        """The job's state and terms under the names every role reads."""
         state, p = self.ledger.job(self.job_id), self.job_params
         return {"round": state.round, "round_start": state.round_start, "head": state.head,
                 "open_claims": state.open_claims, "pending_proposal": state.pending_proposal,
@@ -134,13 +123,8 @@ class Runtime:
 
     @functools.cached_property
     def job_params(self):
-        """v2 JobParams: fixed at creation, read once."""
+        """JobParams: fixed at creation, read once."""
         return self.ledger.job_params(self.job_id)
-
-    @functools.cached_property
-    def max_votes(self) -> int:
-        """The job's maxVotes: fixed at creation, so read once rather than on every finalization check."""
-        return self.job()["max_votes"]
 
     def block(self) -> int:
         return self.ledger.w3.eth.block_number

@@ -1,20 +1,73 @@
 """The wallet's LedgerV2 transactions: stake(role), requestUnstake(role, amount), withdrawStake(role), withdraw().
 
-As in actions.py, what can be checked before signing is checked first (amount against unlocked stake, the
+What can be checked before signing is checked first (amount against unlocked stake, the
 unlock block, an empty credit), so a doomed call sends nothing and says why in the contract's own numbers.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3.logs import DISCARD
 
-from node.chain.errors import ChainError
+from node.chain.errors import ChainError, ContractRevert
 from node.chain.v2.views import LedgerV2, Role
 
-from .actions import NothingToWithdraw, TxResult, _check_funds
 from .amounts import format_eth
 from .balance_v2 import read_balance_v2, read_stake
+
+
+class NothingToWithdraw(ChainError):
+    pass
+
+
+@dataclass(frozen=True)
+class TxResult:
+    action: str
+    address: str
+    tx_hash: str
+    block: int
+    amount_wei: int  # what moved, as the contract's event reports it
+    gas_used: int
+    gas_price_wei: int  # effective gas price paid
+    detail: dict[str, Any]
+
+    @property
+    def fee_wei(self) -> int:
+        return self.gas_used * self.gas_price_wei
+
+    def to_json(self) -> dict[str, Any]:
+        return {"action": self.action, "address": self.address, "tx_hash": self.tx_hash, "block": self.block,
+                "amount_wei": str(self.amount_wei), "gas_used": self.gas_used,
+                "gas_price_wei": str(self.gas_price_wei), "fee_wei": str(self.fee_wei),
+                **{k: str(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in self.detail.items()}}
+
+
+def explain(exc: ContractRevert) -> str:
+    """The decoded revert plus what the user can do about it."""
+    args = exc.args_by_name
+    hints = {
+        "StakeStillBonded": lambda: f"the unbonding stake unlocks at block {args.get('unlockBlock')} "
+                                    f"(now {args.get('current', args.get('currentBlock'))}); try again then",
+        # bonds lock part of the active stake
+        "InsufficientUnlockedStake": lambda: f"{_wei(args.get('needed'))} needed but only {_wei(args.get('unlocked'))} "
+                                             "of the stake is unlocked (the rest bonds open obligations)",
+        "InvalidJobParam": lambda: f"job term number {args.get('param')} (ILedgerV2.Param, in its declaration order) "
+                                   f"is {args.get('value')}, against the limit {args.get('limit')}: see the caps in "
+                                   "contracts/v2.md and ILedgerV2's createJob",
+        "NothingUnbonding": lambda: "nothing is unbonding for this role: run `wallet unstake --amount ETH` first",
+        "InsufficientStake": lambda: "the active stake is smaller than that",
+        "NothingToWithdraw": lambda: "this address has no credit to withdraw",
+        "ZeroAmount": lambda: "the amount must be more than zero",
+    }
+    hint = hints.get(exc.name)
+    return f"{exc}: {hint()}" if hint else str(exc)
+
+
+def _wei(value) -> str:
+    return format_eth(int(value)) if isinstance(value, int) else str(value)
 
 
 class UnstakeRefused(ChainError):
@@ -113,3 +166,9 @@ def withdraw_credit_v2(ledger: LedgerV2, account: LocalAccount, from_block: int)
         raise NothingToWithdraw(f"nothing to withdraw for {account.address}: {reason}; no transaction was sent")
     receipt = ledger.send(account, "withdraw")
     return _result(ledger, "withdraw", account, receipt, "Withdrawn")
+
+
+def _check_funds(ledger: LedgerV2, address: str, amount_wei: int) -> None:
+    balance = ledger.w3.eth.get_balance(address)
+    if balance < amount_wei:
+        raise ChainError(f"{address} holds {balance} wei, less than the {amount_wei} wei to stake (plus gas)")

@@ -10,10 +10,22 @@ from typing import Any
 
 from node.chain.v2.views import ClaimStatus, LedgerV2, Role
 
-from .balance import PendingClaim
 from .history_v2 import address_history_v2
 
 ROLES_V2 = (Role.WORKER, Role.VERIFIER)
+
+
+@dataclass(frozen=True)
+class PendingClaim:
+    claim_id: int
+    job_id: int
+    role: str  # worker: its own claim; verifier: a claim it voted on
+    reward_wei: int  # the worker's reward, or the verifier's fee if it ends on the winning side
+    deadline: int  # last block of voting; finalizeClaim settles it after this
+
+    def to_json(self) -> dict[str, Any]:
+        return {"claim_id": self.claim_id, "job_id": self.job_id, "role": self.role,
+                "reward_wei": str(self.reward_wei), "deadline": self.deadline}
 
 
 @dataclass(frozen=True)

@@ -195,46 +195,18 @@ def balance(
     as_json: JsonOpt = False,
 ) -> None:
     """ETH, stakes, unbonding, claimable credit and pending rewards, per address (no password needed)."""
-    from .balance import read_balance
-
-    from .session import is_v2
+    from .balance_v2 import read_balance_v2
+    from .cli_v2 import echo_balance_v2
 
     h = _home(home)
     session = _session(h, rpc, deployment)
-    read = read_balance
-    if is_v2(session.ledger):
-        from .balance_v2 import read_balance_v2 as read
-    rows = [(label, read(session.ledger, addr, session.deployment.block))
+    rows = [(label, read_balance_v2(session.ledger, addr, session.deployment.block))
             for label, addr in _addresses(h, names or [], address_opt or [])]
     if as_json:
         _print_json([{"wallet": label, **b.to_json()} for label, b in rows])
         return
-    if is_v2(session.ledger):
-        from .cli_v2 import echo_balance_v2
-
-        for label, b in rows:
-            echo_balance_v2(label, b)
-        return
     for label, b in rows:
-        typer.echo(f"{label + '  ' if label != b.address else ''}{b.address}  (block {b.block})")
-        typer.echo(f"  wallet ETH      {format_eth(b.eth_wei)}")
-        for st in b.stakes:
-            line = f"  staked {st.role:<8} {format_eth(st.active_wei)}"
-            if st.open_locks:
-                line += f"  (locked by {st.open_locks} open claim(s)/vote(s))"
-            typer.echo(line)
-            if st.unbonding_wei:
-                when = "unlocked: withdraw it with `wallet unstake --finish`" if b.block >= st.unlock_block \
-                    else f"unlocks at block {st.unlock_block}, {st.unlock_block - b.block} blocks from now"
-                typer.echo(f"    unbonding      {format_eth(st.unbonding_wei)}  ({when})")
-        typer.echo(f"  claimable       {format_eth(b.claimable_wei)}"
-                   + (f"  ({b.zero_reason})" if b.zero_reason else "  (run `gradchain wallet withdraw`)"))
-        typer.echo(f"  pending         {format_eth(b.pending_wei)}"
-                   + (f"  ({len(b.pending)} claim(s) not yet finalized)" if b.pending else ""))
-        for p in b.pending:
-            what = "reward" if p.role == "worker" else "fee if on the winning side"
-            typer.echo(f"    claim {p.claim_id} (job {p.job_id}): {format_eth(p.reward_wei)} {what}, "
-                       f"voting ends at block {p.deadline}")
+        echo_balance_v2(label, b)
 
 
 def _existing_wallet(home: Path, wallet: str | None) -> str:
@@ -274,9 +246,12 @@ def stake(
     deployment: DeploymentOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Bond ETH as worker or verifier stake (adds to an existing stake; v2: a verifier reaching seatStake gets a seat)."""
-    from .actions import stake as do_stake
-    from .session import is_v2, role_id
+    """Bond ETH as worker or verifier stake (adds to an existing stake; a verifier reaching seatStake gets a seat)."""
+    from node.chain.v2.views import Role
+
+    from .actions_v2 import stake_v2
+    from .cli_v2 import stake_text
+    from .session import role_id
 
     h = _home(home)
     amount = _one_amount(amount_arg, amount, "stake")
@@ -284,18 +259,8 @@ def stake(
         raise WalletError("give the amount to stake: `wallet stake --role R AMOUNT` (ETH, e.g. 0.5)")
     rid, wei = role_id(role), parse_eth(amount)
     session, account = _signing_session(h, wallet, password_file, rpc, deployment)
-    if is_v2(session.ledger):
-        from node.chain.v2.views import Role
-
-        from .actions_v2 import stake_v2
-        from .cli_v2 import stake_text
-
-        result = stake_v2(session.ledger, account, Role(rid), wei)
-        _report(result, as_json, stake_text(result, role))
-        return
-    result = do_stake(session.ledger, account, rid, wei)
-    _report(result, as_json, f"staked {format_eth(result.amount_wei)} as {role}; "
-                             f"active {role} stake now {format_eth(result.detail['newActive'])}")
+    result = stake_v2(session.ledger, account, Role(rid), wei)
+    _report(result, as_json, stake_text(result, role))
 
 
 @wallet_app.command("unstake")
@@ -314,10 +279,9 @@ def unstake(
 ) -> None:
     """Unstake in two steps: AMOUNT (or --amount) starts unbonding; after the delay, `withdraw-stake` pays it out.
 
-    On v2 only unlocked stake (active - locked by bonds) can unbond, and any unstake retires a verifier seat.
+    Only unlocked stake (active - locked by bonds) can unbond, and any unstake retires a verifier seat.
     """
-    from .actions import request_unstake, withdraw_stake
-    from .session import is_v2, role_id
+    from .session import role_id
 
     amount = _one_amount(amount_arg, amount, "unstake")
     if (amount is None) == (not finish):
@@ -326,17 +290,7 @@ def unstake(
     rid = role_id(role)
     wei = parse_eth(amount) if amount is not None else 0
     session, account = _signing_session(h, wallet, password_file, rpc, deployment)
-    if is_v2(session.ledger):
-        _unstake_v2(session, account, rid, role, wei, finish, as_json)
-        return
-    if finish:
-        result = withdraw_stake(session.ledger, account, rid)
-        _report(result, as_json, f"withdrew {format_eth(result.amount_wei)} of unbonded {role} stake")
-    else:
-        result = request_unstake(session.ledger, account, rid, wei)
-        _report(result, as_json,
-                f"unbonding {format_eth(result.detail['newUnbonding'])} of {role} stake until block "
-                f"{result.detail['unlockBlock']}; then run `gradchain wallet unstake --role {role} --finish`")
+    _unstake_v2(session, account, rid, role, wei, finish, as_json)
 
 
 def _unstake_v2(session, account, rid: int, role: str, wei: int, finish: bool, as_json: bool) -> None:
@@ -369,17 +323,12 @@ def withdraw_stake_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Pay out unbonded stake once its unlock block is reached (same as `unstake --finish`)."""
-    from .actions import withdraw_stake
-    from .session import is_v2, role_id
+    from .session import role_id
 
     h = _home(home)
     rid = role_id(role)
     session, account = _signing_session(h, wallet, password_file, rpc, deployment)
-    if is_v2(session.ledger):
-        _unstake_v2(session, account, rid, role, 0, True, as_json)
-        return
-    result = withdraw_stake(session.ledger, account, rid)
-    _report(result, as_json, f"withdrew {format_eth(result.amount_wei)} of unbonded {role} stake")
+    _unstake_v2(session, account, rid, role, 0, True, as_json)
 
 
 @wallet_app.command("withdraw")
@@ -393,14 +342,11 @@ def withdraw(
     as_json: JsonOpt = False,
 ) -> None:
     """Withdraw all claimable credit (rewards, fees, slash shares); waits for the receipt."""
-    from .actions import withdraw_credit
-    from .session import is_v2
+    from .actions_v2 import withdraw_credit_v2
 
     h = _home(home)
     session, account = _signing_session(h, wallet, password_file, rpc, deployment)
-    if is_v2(session.ledger):
-        from .actions_v2 import withdraw_credit_v2 as withdraw_credit
-    result = withdraw_credit(session.ledger, account, session.deployment.block)
+    result = withdraw_credit_v2(session.ledger, account, session.deployment.block)
     _report(result, as_json, f"withdrew {format_eth(result.amount_wei)} to {result.address}")
 
 
@@ -415,19 +361,15 @@ def history(
     as_json: JsonOpt = False,
 ) -> None:
     """Stakes, claims, rewards, fees, slashes and withdrawals of an address, from chain events."""
-    from .history import address_history
+    from .history_v2 import address_history_v2
 
     h = _home(home)
     if address_opt:
         ((_, addr),) = _addresses(h, [], [address_opt])
     else:
         ((_, addr),) = _addresses(h, [_pick_wallet(h, name, "`wallet history NAME`")], [])
-    from .session import is_v2
-
     session = _session(h, rpc, deployment)
-    if is_v2(session.ledger):
-        from .history_v2 import address_history_v2 as address_history
-    entries = address_history(session.ledger, addr, session.deployment.block)
+    entries = address_history_v2(session.ledger, addr, session.deployment.block)
     if as_json:
         _print_json({"address": addr, "entries": [e.to_json() for e in entries]})
         return

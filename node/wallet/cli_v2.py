@@ -1,6 +1,6 @@
-"""The v2 halves of `gradchain wallet balance|stake|unstake|withdraw-stake|withdraw`: what they print on LedgerV2.
+"""What `gradchain wallet balance|stake|unstake|withdraw-stake|withdraw` print on LedgerV2.
 
-cli.py parses the options and picks v1 or v2 by the session's ledger; this file only talks and prints.
+cli.py parses the options and sends; this file only talks and prints.
 """
 from __future__ import annotations
 

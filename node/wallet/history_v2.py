@@ -6,6 +6,7 @@ Labels come from node/chain/v2/views.py's enums (CreditReason, SlashReason, Role
 """
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from hexbytes import HexBytes
@@ -13,7 +14,6 @@ from hexbytes import HexBytes
 from node.chain.v2.views import CreditReason, LedgerV2, Role, SlashReason
 
 from .amounts import format_eth
-from .history import HistoryEntry, _indexed
 
 # event name -> the argument that names the account it concerns
 ACCOUNT_FIELD_V2 = {
@@ -50,6 +50,43 @@ def _subject(reason, subject_id: int) -> dict[str, int]:
     if reason in DISPUTE_SLASHES or reason is CreditReason.SLASH_SHARE:
         return {"dispute_id": subject_id}
     return {"proposal_id": subject_id}  # HeadBond
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event that moved (or locked) this address's ETH. `amount_wei` is 0 where nothing moved."""
+
+    block: int
+    tx_hash: str
+    kind: str  # stake | unstake-requested | stake-withdrawn | claim | vote | reward | fee | slash-share | slash
+    #            | withdrawal | job-created | job-funded | escrow-withdrawn
+    #            | seat-registered | seat-retired | approval | challenge
+    amount_wei: int
+    role: str | None = None
+    claim_id: int | None = None
+    job_id: int | None = None
+    detail: str = ""
+    # what a slash or slash share concerns, and the contract's reason name (left out of to_json when None)
+    dispute_id: int | None = None
+    proposal_id: int | None = None
+    seat: int | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["amount_wei"] = str(self.amount_wei)  # JSON numbers lose precision above 2**53
+        for key in OPTIONAL_FIELDS:
+            if data[key] is None:
+                del data[key]
+        return data
+
+
+OPTIONAL_FIELDS = ("dispute_id", "proposal_id", "seat", "reason")
+
+
+def _indexed(ledger: LedgerV2, event: str, field: str) -> bool:
+    entry = next(e for e in ledger.artifact.abi if e.get("type") == "event" and e["name"] == event)
+    return any(i["name"] == field and i.get("indexed") for i in entry["inputs"])
 
 
 def entry_v2(event: Any) -> HistoryEntry:

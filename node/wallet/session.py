@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from node.chain.client import Ledger, connect
-from node.chain.enums import Role
+from node.chain.client import connect
+from node.chain.v2.views import LedgerV2, Role
 from node.chain.errors import ChainError
 from node.config import Deployment, deployment_path
 
-ROLES = {r.label: int(r) for r in (Role.WORKER, Role.VERIFIER)}
+ROLES = {r.name.lower(): int(r) for r in (Role.WORKER, Role.VERIFIER)}
 ROLE_NAMES = {v: k for k, v in ROLES.items()}
 
 
@@ -23,7 +23,7 @@ def role_id(name: str) -> int:
 
 @dataclass(frozen=True)
 class LedgerSession:
-    ledger: Ledger
+    ledger: LedgerV2
     deployment: Deployment
 
 
@@ -42,20 +42,4 @@ def open_ledger(home: Path, rpc_url: str | None = None, deployment_file: Path | 
             f"no contract at {deployment.address} on chain {chain_id}: the devnet was restarted without its "
             "state, or the deployment file is stale"
         )
-    return LedgerSession(ledger=ledger_client(w3, deployment), deployment=deployment)
-
-
-def is_v2(ledger: Ledger) -> bool:
-    """The session's ledger is a LedgerV2 (the wallet commands then speak v2)."""
-    from node.chain.v2.views import LedgerV2
-
-    return isinstance(ledger, LedgerV2)
-
-
-def ledger_client(w3, deployment: Deployment) -> Ledger:
-    """The client of the deployment's ledger version: Ledger (v1) or LedgerV2 (typed views of v2)."""
-    if deployment.ledger_version == 2:
-        from node.chain.v2.views import LedgerV2
-
-        return LedgerV2(w3, deployment.address)
-    return Ledger(w3, deployment.address)
+    return LedgerSession(ledger=LedgerV2(w3, deployment.address), deployment=deployment)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ..chain.enums import CreditReason, Role
+from ..chain.v2.views import CreditReason, Role
 from ..state import NodeState
 
 WEI_PER_ETH = 10**18

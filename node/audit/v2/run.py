@@ -1,5 +1,5 @@
-"""The v2 audit, start to report: the v1 ingest (its reader is generic over the ledger's ABI) with the LedgerV2
-ABI, the jury seed blocks, the v2 rebuild, the views at the snapshot block, the v2 checks."""
+"""The audit, start to report: the resumable ingest (node/audit/ingest.py, generic over the ledger's ABI) with
+the LedgerV2 ABI, the jury seed blocks, the v2 rebuild, the views at the snapshot block, the v2 checks."""
 from __future__ import annotations
 
 import sqlite_utils
@@ -44,7 +44,8 @@ def run_audit_v2(opts, deployment: Deployment, progress=None) -> AuditReport:
     db = open_db(opts.db_path)
     bind_deployment(db, chain_id, deployment.address, deployment.block)
     if get_meta(db, "ledger_version") not in (None, "2"):
-        raise ValueError(f"the audit database {opts.db_path} holds a v1 audit: pass another --db")
+        raise ValueError(f"the audit database {opts.db_path} holds a v{get_meta(db, 'ledger_version')} audit (of a "
+                         "retired v1 ledger): pass another --db")
     with db.conn:
         db["meta"].insert({"key": "ledger_version", "value": "2"}, pk="key", replace=True)
         db["checks"].delete_where()
@@ -58,7 +59,8 @@ def run_audit_v2(opts, deployment: Deployment, progress=None) -> AuditReport:
     checks = all_checks(tables, snap)
     skipped = CheckResult("head_average", "every head is the float32 mean of its round's accepted results",
                           status="skipped")
-    checks.append(skipped.settle("not part of the v2 audit yet (artifacts are not fetched)"))
+    checks.append(skipped.settle("not part of the v2 audit yet (artifacts are not fetched; --reverify and --spec "
+                                 "have no effect)"))
     save_checks(db, checks, snap.block)
     return AuditReport(chain_id=chain_id, ledger=deployment.address, rpc_url=rpc_url,
                        deployment_block=deployment.block, snapshot_block=result.target_block, db=str(opts.db_path),
