@@ -23,7 +23,7 @@ class DeploymentMissing(FileNotFoundError):
 
 
 class DeploymentRetired(DeploymentMissing):
-    """The deployment file names a v1 ledger (GradchainLedger, first-come votes): retired, never spoken to."""
+    """The deployment file names a v1 ledger (first-come majority votes): retired, never spoken to."""
 
 
 LEDGER_VERSION = 2
