@@ -25,7 +25,7 @@ class Verdict:
 
     @property
     def approve(self) -> bool:
-        """The `approve` field of the attestation; only meaningful when `votes`."""
+        """The verdict approves the claim; only meaningful when `votes`."""
         return self.decision == "approve"
 
     def to_json(self) -> dict[str, Any]:
