@@ -67,3 +67,31 @@ def test_port_in_use(home, held_port, command):
     line = assert_one_line_error(gradchain(*command, "--port", str(held_port), home=home),
                                  f"--port {held_port}", f"127.0.0.1:{held_port}")
     assert "in use" in line.lower() and "choose another port" in line
+
+
+@pytest.mark.parametrize("version", [1, None], ids=["ledger_version-1", "no-ledger_version"])
+def test_a_v1_deployment_file_is_refused_naming_the_file_and_the_way_out(home, version):
+    import json
+
+    fields = {"chain_id": 31337, "address": "0x" + "11" * 20, "block": 1, "rpc_url": "http://127.0.0.1:9"}
+    if version is not None:
+        fields["ledger_version"] = version
+    home.mkdir(parents=True)
+    (home / "deployment.json").write_text(json.dumps(fields))
+    for command in (("job", "show", "1"), ("wallet", "balance", "--address", "0x" + "22" * 20), ("audit",)):
+        result = gradchain(*command, home=home)
+        assert result.returncode != 0 and "Traceback" not in result.stderr + result.stdout, result.stderr
+        message = " ".join(result.stderr.split())
+        assert str(home / "deployment.json") in message, message
+        assert "v1 is retired" in message and "gradchain devnet up" in message, message
+
+
+def test_new_deployment_files_say_ledger_version_2(tmp_path):
+    import json
+
+    from node.config import Deployment
+
+    path = tmp_path / "deployment.json"
+    Deployment(chain_id=1, address="0x" + "11" * 20, block=1, rpc_url="http://127.0.0.1:9").save(path)
+    assert json.loads(path.read_text())["ledger_version"] == 2
+    assert Deployment.load(path).ledger_version == 2

@@ -167,3 +167,15 @@ def test_a_pid_file_naming_another_process_is_stale_and_that_process_is_spared(d
     assert devnet.pid() != bystander.pid and devnet.is_our_anvil(devnet.pid())
     devnet.cli("down")
     assert bystander.poll() is None
+
+
+def test_up_over_a_retired_v1_deployment_file_keeps_it_aside_and_deploys_ledger_v2(devnet):
+    old = {"chain_id": 31337, "address": "0x" + "11" * 20, "block": 1, "rpc_url": "http://127.0.0.1:9",
+           "ledger_version": 1}
+    devnet.home.mkdir(parents=True)
+    (devnet.home / "deployment.json").write_text(json.dumps(old))
+    deployed = devnet.up()
+    assert deployed["ledger_version"] == 2 and deployed["address"] != old["address"]
+    assert json.loads((devnet.home / "deployment.json.v1-retired").read_text()) == old
+    assert json.loads((devnet.home / "deployment.json").read_text())["ledger_version"] == 2
+    assert "devnet stopped" in devnet.cli("down").stdout

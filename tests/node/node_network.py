@@ -16,10 +16,13 @@ import httpx
 
 from node.api.server import free_port
 from node.chain.anvil import Anvil
-from node.chain.client import Ledger, connect, deploy_ledger
+from node.chain.client import connect
 from node.chain.devaccounts import dev_account
+from node.chain.v2.deploy import deploy_ledger_v2
+from node.chain.v2.terms import JobTermsV2
+from node.chain.v2.views import LedgerV2
 from node.config import Deployment, deployment_path
-from node.jobs import JobTerms, create_job, save_spec, spec_path
+from node.jobs import create_job, save_spec, spec_path
 
 BLOCK_TIME_S = 0.25
 # Two workers, two verifiers and an aggregator, each with its own dev account.
@@ -51,7 +54,7 @@ class Network:
     home: Path
     port: int
     anvil: Anvil | None = None
-    ledger: Ledger | None = None
+    ledger: LedgerV2 | None = None
     deployment: Deployment | None = None
     job_id: int = 0
     spec: object = None
@@ -79,21 +82,13 @@ class Network:
         shutil.copyfile(saved, self.anvil.state_path)
         self.anvil.start()
 
-    def deploy_and_create_job(self, spec, terms) -> None:
-        """terms: JobTerms deploys GradchainLedger (v1), JobTermsV2 deploys LedgerV2."""
-        from node.chain.v2.terms import JobTermsV2
-
+    def deploy_and_create_job(self, spec, terms: JobTermsV2) -> None:
+        """Deploy LedgerV2 and save the deployment file and the job's spec (the job is created by create_job)."""
         w3 = connect(self.anvil.url)
-        version = 2 if isinstance(terms, JobTermsV2) else 1
-        if version == 2:
-            from node.chain.v2.deploy import deploy_ledger_v2
-
-            self.ledger, receipt = deploy_ledger_v2(w3, dev_account(0), unbonding_delay_blocks=10,
-                                                    seat_stake_wei=10**18 // 2)
-        else:
-            self.ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks=10)
+        self.ledger, receipt = deploy_ledger_v2(w3, dev_account(0), unbonding_delay_blocks=10,
+                                                seat_stake_wei=10**18 // 2)
         self.deployment = Deployment(chain_id=w3.eth.chain_id, address=self.ledger.address,
-                                     block=receipt["blockNumber"], rpc_url=self.anvil.url, ledger_version=version)
+                                     block=receipt["blockNumber"], rpc_url=self.anvil.url)
         self.deployment.save(deployment_path(self.home))
         self.spec = spec
         self.job_id = 1
@@ -183,9 +178,7 @@ class Network:
 
     # -- chain queries ------------------------------------------------------------------------------------------
     def round(self) -> int:
-        if self.deployment.ledger_version == 2:
-            return self.ledger.job(self.job_id).round
-        return self.ledger.call("getJob", self.job_id)[4]
+        return self.ledger.job(self.job_id).round
 
     def wait_round(self, target: int, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -200,7 +193,7 @@ class Network:
         return [e for e in self.ledger.events(self.deployment.block) if e["event"] == name]
 
 
-def five_node_network(home: Path, spec, terms: JobTerms, failpoints: dict[str, str] | None = None,
+def five_node_network(home: Path, spec, terms: JobTermsV2, failpoints: dict[str, str] | None = None,
                       relay: bool = False) -> Network:
     """Chain, ledger, the five nodes of FIVE_NODES serving, then the job created (nodes see it appear).
     failpoints: node name -> the crash point it starts with (node/failpoints.py). relay: the verifiers hand

@@ -12,32 +12,42 @@ import pytest
 from eth_utils import keccak
 
 from node.chain.anvil import Anvil
-from node.chain.client import connect, deploy_ledger
+from node.chain.client import connect
 from node.chain.devaccounts import dev_account
+from node.chain.v2.deploy import deploy_ledger_v2
+from node.chain.v2.terms import JobTermsV2
+from node.chain.v2.views import Role
 from node.chain_identity import ChainMismatch, chain_identity, open_state_for_chain
 from node.follower import EventFollower
 from node.outbox import DROPPED, MINED, Outbox
 from node.state import DERIVED_TABLES, NodeState
 
 ETH = 10**18
-WORKER_ROLE = 1
+WORKER_ROLE = Role.WORKER
 GENESIS = keccak(b"genesis")
 URI = "http://127.0.0.1:9"
+TERMS = JobTermsV2(committee_size=1, quorum=1, submit_window=1000, verify_window=200)
+CHECKPOINT_EVERY = 10  # claims of 40 steps: 4 segments
+
+
+def deploy(w3):
+    return deploy_ledger_v2(w3, dev_account(0), unbonding_delay_blocks=5, seat_stake_wei=ETH // 2)
 
 
 def job_params() -> tuple:
-    return (keccak(b"spec"), GENESIS, ETH // 10, ETH // 100, 1, 3, 1000, 200, ETH, ETH // 2, ETH // 2, ETH // 4)
+    return TERMS.params(keccak(b"spec"), GENESIS, CHECKPOINT_EVERY).as_tuple()
 
 
 class Chain:
-    """A ledger with one job and three staked workers; snapshots to rewind to."""
+    """A LedgerV2 with one job and three staked workers; snapshots to rewind to."""
 
     def __init__(self, w3):
         self.w3 = w3
-        self.ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks=5)
+        self.ledger, receipt = deploy(w3)
         self.deploy_block = receipt["blockNumber"]
-        self.ledger.send(dev_account(0), "createJob", job_params(), value=5 * ETH)
-        self.job_id = self.ledger.call("counters")[0]
+        created = self.ledger.send(dev_account(0), "createJob", job_params(), value=5 * ETH)
+        (event,) = self.ledger.events(created["blockNumber"], created["blockNumber"], names=["JobCreated"])
+        self.job_id = event["args"]["jobId"]
         for i in (1, 2, 3):
             self.ledger.send(dev_account(i), "stake", WORKER_ROLE, value=ETH)
 
@@ -185,7 +195,7 @@ def test_a_lost_transaction_whose_call_now_reverts_is_dropped_and_its_intent_fre
 
     assert outbox.status("claim:1:0") is None, "the key is free: the role decides again"
     (dropped,) = follower.state.rows("select * from outbox where status = ?", (DROPPED,))
-    assert dropped["key"].startswith("claim:1:0#dropped") and "AlreadyClaimed" in dropped["error"]
+    assert dropped["key"].startswith("claim:1:0#dropped") and "DuplicateClaim" in dropped["error"]
     assert len(chain.claims_of(worker.address)) == 1
 
 
@@ -219,7 +229,7 @@ def test_a_database_from_another_chain_is_refused_or_moved_aside(chain, tmp_path
     other.start()
     try:
         w3 = connect(other.url)
-        ledger, receipt = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks=5)
+        ledger, receipt = deploy(w3)
         assert ledger.address == chain.ledger.address, "a fresh devnet deploys at the same address"
         assert receipt["blockNumber"] == chain.deploy_block, "in the same block"
         fresh = chain_identity(w3, ledger.address, receipt["blockNumber"])

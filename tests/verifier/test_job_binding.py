@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from node.chain.client import deploy_ledger
 from node.chain.devaccounts import dev_account
-from node.jobs import JobTerms, create_job
+from node.chain.v2.deploy import deploy_ledger_v2
+from node.chain.v2.terms import JobTermsV2
+from node.chain.v2.views import Role
+from node.jobs import create_job
 from prover.checkpoint import checkpoint_to_bytes
 from prover.claim import prove_claim
 from prover.jobkey import job_key
@@ -23,7 +25,7 @@ from verifier.claim import Claim
 from verifier.verify import verify_claim
 
 SPEC = digits_spec(steps_per_claim=8, checkpoint_every=2, samples_per_verifier=2)
-TERMS = JobTerms(quorum=1, max_votes=1, submit_window=100, verify_window=50)
+TERMS = JobTermsV2(committee_size=1, quorum=1, submit_window=100, verify_window=50)
 WORKER, VERIFIER = dev_account(1), dev_account(2)
 URI = "http://127.0.0.1:9"  # the artifacts are served from memory below; the URI only has to be well formed
 
@@ -31,11 +33,11 @@ URI = "http://127.0.0.1:9"  # the artifacts are served from memory below; the UR
 @pytest.fixture(scope="module")
 def two_jobs(w3, tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
-    ledger, _ = deploy_ledger(w3, dev_account(0), unbonding_delay_blocks=5)
+    ledger, _ = deploy_ledger_v2(w3, dev_account(0), unbonding_delay_blocks=5, seat_stake_wei=10**18 // 2)
     a = create_job(ledger, dev_account(0), SPEC, TERMS, 10**18, home=home)["job_id"]
     b = create_job(ledger, dev_account(0), SPEC, TERMS, 10**18, home=home)["job_id"]
-    assert a != b and ledger.call("getJob", a)[1][0] == ledger.call("getJob", b)[1][0], "one spec, two jobs"
-    ledger.send(WORKER, "stake", 1, value=TERMS.min_worker_stake * 3)
+    assert a != b and ledger.job_params(a).spec_hash == ledger.job_params(b).spec_hash, "one spec, two jobs"
+    ledger.send(WORKER, "stake", Role.WORKER, value=TERMS.claim_bond * 3)
     return ledger, a, b
 
 
@@ -55,7 +57,7 @@ def submit(ledger, job_id: int, transcript: Transcript, result: bytes, worker=WO
 
 
 def verify(ledger, claim: Claim, artifacts: dict[bytes, bytes]):
-    head = ledger.call("roundInfo", next(j for j in (1, 2) if key_of(ledger, j) == claim.job_key), 0)[1]
+    head = ledger.job(next(j for j in (1, 2) if key_of(ledger, j) == claim.job_key)).head  # round 0's, still open
     return verify_claim(SPEC, claim, head, b"\x05" * 32, VERIFIER.address, artifacts.__getitem__,
                         every_segment=True)
 
@@ -82,7 +84,7 @@ def test_a_claim_trained_for_job_a_is_approved_in_a_and_rejected_in_b(two_jobs):
 def test_a_header_rewritten_to_job_b_is_rejected_by_replay(two_jobs):
     ledger, a, b = two_jobs
     worker = dev_account(3)
-    ledger.send(worker, "stake", 1, value=TERMS.min_worker_stake)
+    ledger.send(worker, "stake", Role.WORKER, value=TERMS.claim_bond)
     # Trained on job A's batches, then the header claims job B: the structure holds, the data does not.
     proof, artifacts = trained_for(key_of(ledger, a), worker)
     forged = Transcript(job_key=key_of(ledger, b), spec_hash=proof.transcript.spec_hash, round=0,

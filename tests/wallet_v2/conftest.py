@@ -1,5 +1,5 @@
 """Wallet and job commands on LedgerV2: one real devnet (anvil, automine) per module, deployed by `devnet.up`
-with ledger_version=2, a job created through `gradchain job create`, four dev verifiers holding seats, and
+(LedgerV2), a job created through `gradchain job create`, four dev verifiers holding seats, and
 CLI runners. Keystores use a fast scrypt cost (test only)."""
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def job_cli():
 def home(tmp_path_factory):
     """A gradchain home with a running v2 devnet in it (stopped after the module)."""
     h = tmp_path_factory.mktemp("v2home")
-    devnet.up(h, port=free_port(), block_time=None, ledger_version=2)
+    devnet.up(h, port=free_port(), block_time=None)
     yield h
     devnet.down(h)
 

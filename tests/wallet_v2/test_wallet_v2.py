@@ -11,7 +11,7 @@ from eth_utils import keccak
 from node.chain.devaccounts import dev_account
 from node.chain.errors import ContractRevert
 from node.chain.v2.views import ClaimStatus, Role
-from node.wallet.actions import explain
+from node.wallet.actions_v2 import explain
 
 from v2_wallet_helpers import ETH, PASSWORD, UNBONDING_DELAY, mine, new_funded_wallet
 

@@ -14,7 +14,7 @@ from node.diskspace import EXIT_DISK_FULL, free_bytes
 
 from test_worker_process import WorkerProcess
 from tmpfs import fill, mounted_tmpfs
-from worker_chain import deploy, new_job
+from worker_chain import deploy, new_job, worker_stake
 
 DISK_BYTES = 4 << 20  # a claim of worker_chain.SPEC is about 0.55 MB, plus a 256 kB margin for node.db
 LEFT_FREE = 400_000  # enough to open node.db and stake, not enough for a claim
@@ -76,4 +76,4 @@ def test_a_disk_cap_smaller_than_one_claim_is_refused_at_start(chain):
     # 551,008 bytes: (13 kept checkpoints + the result) x 38,480 bytes + 512 bytes per segment of transcript
     assert line == (f"error: --max-disk 50 kB is smaller than one claim of job {job_id} (552 kB): "
                     "raise it to at least 552 kB"), line
-    assert ledger.call("stakeOf", dev_account(6).address, 1)[0] == 0, "it staked before refusing"
+    assert worker_stake(ledger, 6) == 0, "it staked before refusing"

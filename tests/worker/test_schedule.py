@@ -48,6 +48,7 @@ def test_schedule_pauses_and_resumes_a_claim(anvil, tmp_path):
     worker = Worker(rt)
     rt._await_job()
     worker.start()
+    rt.follower.poll()  # the verifier seat a committee needs (roles/worker.py waits for it before training)
 
     worker.tick()
     status = rt.status_details()

@@ -28,7 +28,7 @@ from verifier.claim import Claim
 from prover.jobkey import job_key
 from verifier.verify import verify_claim
 
-from worker_chain import SPEC, TERMS, deploy, mine, new_job
+from worker_chain import SPEC, TERMS, deploy, mine, new_job, worker_stake
 
 REPO = Path(__file__).resolve().parents[2]
 PAUSE_LIMIT_S = 5.0  # "within a few seconds": the idle sample interval (0.5 s) plus one segment, with margin
@@ -150,7 +150,7 @@ def test_without_consent_nothing_trains_and_the_message_says_how(chain, tmp_path
     assert "reward" in out and "0.1 ETH per accepted claim" in out and "mlp-digits" in out, out
     assert not list((worker.data_dir / "artifacts").glob("*")), "something was trained"
     assert not worker.db("select * from outbox"), "a transaction was sent without consent"
-    assert ledger.call("stakeOf", dev_account(8).address, 1)[0] == 0
+    assert worker_stake(ledger, 8) == 0
     assert not (fresh / "consent.json").exists()
 
 
@@ -198,7 +198,7 @@ def test_idle_only_worker_pauses_under_load_resumes_and_its_claim_verifies(chain
                       result=a["result"], transcript_root=a["transcriptRoot"], steps=a["steps"],
                       job_key=job_key(ledger.w3.eth.chain_id, ledger.address, job_id))
         with HttpFetcher(a["artifactURI"]) as fetch:  # every segment is replayed
-            verdict = verify_claim(SPEC, claim, ledger.call("getJob", job_id)[6], b"\x02" * 32,
+            verdict = verify_claim(SPEC, claim, ledger.job(job_id).head, b"\x02" * 32,
                                    dev_account(9).address, fetch, every_segment=True)
         assert verdict.decision == "approve", verdict
         status = subprocess.run([sys.executable, "-m", "node.cli", "node", "status", "--url", worker.url],
