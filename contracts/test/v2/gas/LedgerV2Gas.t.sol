@@ -9,7 +9,7 @@ import {V2Fixture} from "../utils/V2Fixture.sol";
 ///         head proposed and finalized. Two settlement paths:
 ///         - batched: all 3N approvals relayed by signature in one approveBatch, one finalizeClaims(ids);
 ///         - direct: every member sends its own approve, and each claim its own finalizeClaim.
-///         bench/gas_v2.sh runs one test at a time with --isolate --gas-report (each call its own transaction,
+///         bench/gas.sh runs one test at a time with --isolate --gas-report (each call its own transaction,
 ///         cold storage, 21,000 base and calldata included) and prints the all-in gas per accepted claim.
 contract LedgerV2GasRound is V2Fixture {
     uint256 internal constant MAX_N = 16;
@@ -42,7 +42,7 @@ contract LedgerV2GasRound is V2Fixture {
         _round(4, true);
     }
 
-    /// @dev The round bench/gas_v2.sh measured before there were scenarios (321,537 per claim then).
+    /// @dev The round bench/gas.sh measured before there were scenarios (321,537 per claim then).
     function test_gas_batched_8() public {
         _round(8, true);
     }

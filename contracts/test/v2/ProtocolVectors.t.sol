@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {LedgerDraws} from "../src/LedgerDraws.sol";
-import {TestBase} from "./utils/Vm.sol";
+import {LedgerDraws} from "../../src/LedgerDraws.sol";
+import {TestBase} from "../utils/Vm.sol";
 
 /// @notice Replays contracts/test/vectors/protocol_v2.json (written by scripts/make_protocol_vectors.py from the
 ///         Python protocol code, and checked against it by tests/verifier/test_protocol_vectors.py): job keys,
