@@ -1,53 +1,67 @@
 #!/usr/bin/env bash
-# Gas of the four calls with targets, each measured alone in contracts/test/gas/LedgerGas.t.sol (all set-up
-# work happens in setUp, cold storage as in a real transaction).
-#   execution gas: gas used inside the ledger's call frame (forge trace), which the targets refer to;
-#   report gas:    forge --gas-report's figure for the same call, which adds the 21,000 base cost and calldata.
-# Usage: bench/gas.sh            (from the repository root; FOUNDRY_PROFILE is honoured)
+# All-in gas per accepted claim of the v2 ledger (contracts/src/v2), D = 3, from one round of N accepted claims
+# (contracts/test/v2/gas/LedgerV2Gas.t.sol), for two settlement paths and N = 4 (the demo's) and N = 16 (and
+# N = 8 batched, the round this script measured before it had scenarios):
+#   batched: N x submitClaim + 1 approveBatch (3N relayed signatures) + 1 finalizeClaims(N) + proposeHead + finalizeHead
+#   direct:  N x submitClaim + 3N x approve + N x finalizeClaim + proposeHead + finalizeHead
+# each total divided by N. forge --isolate runs every call as its own transaction (cold storage), and
+# --gas-report's figures then include the 21,000 base cost and calldata. One forge run per scenario, so a
+# report's rows are that scenario's calls only.
+# Usage: bench/gas.sh [SCENARIO...]   SCENARIO = batched_4 | batched_8 | batched_16 | direct_4 | direct_16
+#        (default: all)
+#        (from anywhere; FOUNDRY_PROFILE is honoured). Exits with forge's status if forge fails, 1 if a figure
+#        cannot be extracted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/foundry.sh  # FORGE: the real binary, whose exit status tells a failing gas test apart
+source scripts/foundry.sh
+scenarios=("$@")
+[ ${#scenarios[@]} -eq 0 ] && scenarios=(batched_4 batched_8 batched_16 direct_4 direct_16)
 
-# forge's output is kept so a failure can show it; a failing run ends the script with forge's status.
-forge_run() { # $@ = forge test arguments; prints forge's output, returns its status
-  local out status=0
-  out=$("$FORGE" test --match-path 'contracts/test/gas/*' "$@" 2>&1) || status=$?
+row() { # $1 = function, $2 = report; prints "avg calls" from the LedgerV2 table
+  awk -v f="$1" -F'|' '
+    /LedgerV2 Contract|src\/v2\/LedgerV2.sol:LedgerV2 / { inl = 1; next }
+    /Contract/ && !/LedgerV2 / { if (inl) exit }
+    inl { name = $2; gsub(/ /, "", name); if (name == f) { a = $4; c = $7; gsub(/ /, "", a); gsub(/ /, "", c); print a, c; exit } }
+  ' <<<"$2"
+}
+
+summary=()
+for sc in "${scenarios[@]}"; do
+  case "$sc" in
+    batched_*) fns=(submitClaim approveBatch finalizeClaims proposeHead finalizeHead) ;;
+    direct_*) fns=(submitClaim approve finalizeClaim proposeHead finalizeHead) ;;
+    *) echo "error: unknown scenario '$sc': expected batched_4, batched_8, batched_16, direct_4 or direct_16" >&2; exit 2 ;;
+  esac
+  n=${sc#*_}
+  if ! [[ "$sc" =~ ^(batched_(4|8|16)|direct_(4|16))$ ]]; then
+    echo "error: unknown scenario '$sc': expected batched_4, batched_8, batched_16, direct_4 or direct_16" >&2
+    exit 2
+  fi
+  cmd=("$FORGE" test --match-path 'contracts/test/v2/gas/*' --match-test "test_gas_${sc}" --isolate --gas-report)
+  status=0
+  report=$("${cmd[@]}" 2>&1) || status=$?
   if [ "$status" -ne 0 ]; then
-    printf '%s\n' "$out" >&2
-    echo "error: forge test --match-path 'contracts/test/gas/*' $* failed with status $status" >&2
-    return "$status"
+    printf '%s\n' "$report" >&2
+    echo "error: ${cmd[*]} failed with status $status" >&2
+    exit "$status"
   fi
-  printf '%s\n' "$out"
-}
-trace=$(forge_run -vvvv)
-report=$(forge_run --gas-report)
-
-exec_gas() { # $1 = function name as it appears in the trace
-  grep -E "^\s+├─ \[[0-9]+\] GradchainLedger::$1\(" <<<"$trace" | head -1 | sed -E 's/^[^[]*\[([0-9]+)\].*/\1/'
-}
-report_gas() { # $1 = function name in the gas report table
-  grep -E "^\|\s+$1\s+\|" <<<"$report" | head -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}'
-}
-
-printf '%-22s %15s %12s %8s %8s\n' "case" "execution gas" "report gas" "target" "ratio"
-row() { # label, trace name, report name, target
-  local e r
-  # grep finds nothing when the trace or table lost the row: say which figure, rather than print a zero.
-  e=$(exec_gas "$2" || true); r=$(report_gas "$3" || true)
-  if ! [[ "$e" =~ ^[0-9]+$ ]]; then
-    echo "error: no execution gas for GradchainLedger::$2 in forge's -vvvv trace" \
-      "(expected a line '├─ [GAS] GradchainLedger::$2(...')" >&2
-    exit 1
-  fi
-  if ! [[ "$r" =~ ^[0-9]+$ ]]; then
-    echo "error: no report gas for $3 in forge's --gas-report table (expected a row '| $3 | MIN | ...')" >&2
-    exit 1
-  fi
-  awk -v l="$1" -v e="$e" -v r="$r" -v t="$4" 'BEGIN { printf "%-22s %15d %12d %8d %8.2f\n", l, e, r, t, e / t }'
-}
-row "submitClaim" submitClaim submitClaim 80000
-row "attest (1st vote)" attest attest 60000
-row "attestBatch (3 votes)" attestBatch attestBatch 120000
-row "finalizeClaim (3 votes)" finalizeClaim finalizeClaim 90000
-echo
-echo "ratio = execution gas / target; reproduce with: bench/gas.sh  (raw table: ${FORGE#"$PWD"/} test --match-path 'contracts/test/gas/*' --gas-report)"
+  echo "== $sc: N = $n claims, D = 3"
+  printf '%-16s %8s %10s %12s %10s\n' "call" "calls" "avg gas" "total" "per claim"
+  total=0
+  for f in "${fns[@]}"; do
+    avg='' calls=''
+    read -r avg calls < <(row "$f" "$report") || true
+    if ! [[ "${avg:-}" =~ ^[0-9]+$ && "${calls:-}" =~ ^[0-9]+$ ]]; then
+      printf '%s\n' "$report" >&2
+      echo "error: no gas-report row for LedgerV2.$f in scenario $sc" >&2
+      exit 1
+    fi
+    t=$((avg * calls)); total=$((total + t))
+    printf '%-16s %8d %10d %12d %10d\n' "$f" "$calls" "$avg" "$t" $((t / n))
+  done
+  printf 'all-in gas per accepted claim (%s): %d   (target 150,000)\n\n' "$sc" $((total / n))
+  summary+=("$(printf '%-12s %8d' "$sc" $((total / n)))")
+done
+echo "summary (all-in gas per accepted claim, incl. 21,000 base per tx):"
+printf '  %s\n' "${summary[@]}"
+echo "reproduce one: ${FORGE#"$PWD"/} test --match-path 'contracts/test/v2/gas/*' --match-test test_gas_batched_4 --isolate --gas-report"

@@ -68,26 +68,36 @@ def test_test_sh_fails_at_a_failing_forge_test_and_never_starts_pytest(copy):
     assert snapshot(REPO / "node_modules") == npm_before
 
 
+# A failing test in the gas suite, named like the first scenario bench/gas.sh runs (it runs each scenario by
+# --match-test), so that scenario's forge run is the one that fails.
+PLANTED_GAS_TEST = PLANTED_TEST.replace("test_planted_failure", "test_gas_batched_4")
+
+FINALIZE_HEAD = """        vm.prank(aggregator);
+        ledger.finalizeHead(pid);
+        assertEq(ledger.getJob(jobId).round, 1, "round advanced");
+"""
+
+
 def _plant_compile_error(copy):
     (copy / "contracts/src/PlantedCompileError.sol").write_text(PLANTED_COMPILE_ERROR)
 
 
 def _plant_failing_gas_test(copy):
-    (copy / "contracts/test/gas/PlantedFailure.t.sol").write_text(PLANTED_TEST)
+    (copy / "contracts/test/v2/gas/PlantedFailure.t.sol").write_text(PLANTED_GAS_TEST)
 
 
-def _drop_finalize_gas_case(copy):
-    # The finalizeClaim case no longer runs, so its figure is missing from the trace: no zero may be printed.
-    path = copy / "contracts/test/gas/LedgerGas.t.sol"
+def _drop_finalize_head_call(copy):
+    # The round no longer calls finalizeHead, so its row is missing from the gas report: no zero may be printed.
+    path = copy / "contracts/test/v2/gas/LedgerV2Gas.t.sol"
     source = path.read_text()
-    assert "function test_gas_finalizeClaim3()" in source
-    path.write_text(source.replace("function test_gas_finalizeClaim3()", "function notest_gas_finalizeClaim3()"))
+    assert FINALIZE_HEAD in source
+    path.write_text(source.replace(FINALIZE_HEAD, "        pid;\n"))
 
 
 @pytest.mark.parametrize("plant, expected", [
     (_plant_compile_error, r"undeclared_planted_name|Undeclared identifier"),
-    (_plant_failing_gas_test, r"\[FAIL[^\]]*\] test_planted_failure\(\)"),
-    (_drop_finalize_gas_case, r"error: no execution gas for GradchainLedger::finalizeClaim"),
+    (_plant_failing_gas_test, r"\[FAIL[^\]]*\] test_gas_batched_4\(\)"),
+    (_drop_finalize_head_call, r"error: no gas-report row for LedgerV2\.finalizeHead in scenario batched_4"),
 ], ids=["compile-error", "failing-gas-test", "missing-figure"])
 def test_gas_sh_fails_instead_of_printing_zeros(copy, plant, expected):
     plant(copy)
@@ -96,4 +106,5 @@ def test_gas_sh_fails_instead_of_printing_zeros(copy, plant, expected):
 
     assert done.returncode != 0, done.stdout
     assert re.search(expected, done.stdout), done.stdout
-    assert not re.search(r"^finalizeClaim \(3 votes\)\s+0\b", done.stdout, re.M), done.stdout
+    assert not re.search(r"^finalizeHead\s+\d+\s+0\b", done.stdout, re.M), done.stdout
+    assert "all-in gas per accepted claim (batched_4)" not in done.stdout, done.stdout
