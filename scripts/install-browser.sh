@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian's chromium for the explorer's browser test (tests/audit/test_explorer.py), driven by the playwright
+# Debian's chromium for the explorer's browser test (tests/audit_v2/test_explorer_browser.py), driven by the playwright
 # package (in the [test] extra). Never `playwright install`: it downloads its own browsers, which cannot be
 # fetched here. Skipped when chromium is already installed.
 set -euo pipefail

@@ -1,4 +1,4 @@
-"""The audit of a LedgerV2 deployment (contracts/v2.md): the same resumable ingest as v1, then its own tables and
+"""The audit of a LedgerV2 deployment (contracts/v2.md): the resumable ingest (node/audit/ingest.py), then its tables and
 checks.
 
     rebuild.py   replay the v2 events into tables: jobs, rounds, heads, seats, stakes (active, locked, unbonding,
