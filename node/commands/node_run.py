@@ -16,7 +16,7 @@ from .common import (DeploymentOpt, DevAccountOpt, HomeOpt, JsonOpt, PasswordFil
 node_app = typer.Typer(help="Run a node (worker, verifier or aggregator) and inspect it.", no_args_is_help=True)
 
 ROLES = ("worker", "verifier", "aggregator")
-# DEMO/TESTS ONLY: the adversaries the protocol must defeat, by role (collude and bogus-head need a v2 ledger).
+# DEMO/TESTS ONLY: the adversaries the protocol must defeat, by role (collude: a verifier; bogus-head: an aggregator).
 CHEATS = {"worker": ("skip-training", "fake-withhold", "junk"), "verifier": ("collude",), "aggregator": ("bogus-head",)}
 
 
