@@ -19,9 +19,9 @@ ROLES_V2 = (Role.WORKER, Role.VERIFIER)
 class PendingClaim:
     claim_id: int
     job_id: int
-    role: str  # worker: its own claim; verifier: a claim it voted on
-    reward_wei: int  # the worker's reward, or the verifier's fee if it ends on the winning side
-    deadline: int  # last block of voting; finalizeClaim settles it after this
+    role: str  # worker: its own claim; verifier: a claim it approved
+    reward_wei: int  # the worker's reward, or the approver's fee if the claim is accepted
+    deadline: int  # the claim's challenge deadline; finalizeClaim settles it after this
 
     def to_json(self) -> dict[str, Any]:
         return {"claim_id": self.claim_id, "job_id": self.job_id, "role": self.role,
