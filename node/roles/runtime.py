@@ -83,7 +83,7 @@ class Runtime:
         self.context = NodeContext(role=options.role, address=self.address, chain_id=self.deployment.chain_id,
                                    ledger_address=self.ledger.address, store=self.store, state=self.state,
                                    extra_status=self.status_details, uploads=self._upload_policy(),
-                                   relays_approvals=options.role == "aggregator" and self.v2)
+                                   relays_approvals=options.role == "aggregator")
         self.server = BackgroundServer(create_app(self.context), options.host, options.port)
         self.public_url = options.public_url or self.server.url
         self._fetchers: dict[str, HttpFetcher] = {}
