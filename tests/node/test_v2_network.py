@@ -30,9 +30,9 @@ from prover.presets import digits_spec
 from node_network import Network, free_port
 
 # The reveal window outlasts a verifier's restart (no torch import before it reveals): a few seconds under load.
-# The submit window (7 s) holds a worker's training and the verify window (12 s) a member's first replays, with
+# The submit window (7 s) holds a worker's training and the verify window (16 s) a member's first replays, with
 # 15 processes on 2 cores.
-TERMS = JobTermsV2(submit_window=28, verify_window=48, challenge_window=14, jury_size=5, commit_window=12,
+TERMS = JobTermsV2(submit_window=28, verify_window=64, challenge_window=14, jury_size=5, commit_window=12,
                    reveal_window=24, head_window=16)
 ADVERSARIAL_ROUNDS = 2
 SLEEPERS_WAKE = 2  # --cheat-from-round: the round the adversaries start cheating in
