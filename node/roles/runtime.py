@@ -106,11 +106,6 @@ class Runtime:
         honest until then, so that an honest network can first be shown to run clean)."""
         return self.options.cheat is not None and round_ >= self.options.extra.get("cheat_from_round", 0)
 
-    @property
-    def v2(self) -> bool:
-        """Always True: LedgerV2 is the only ledger (v1 is retired). Kept for the roles that still ask."""
-        return True
-
     def job(self) -> dict:
         """The job's state and terms under the names every role reads."""
         state, p = self.ledger.job(self.job_id), self.job_params

@@ -139,7 +139,7 @@ class Worker:
         if rt.block() >= closes_at:
             self.gate.enter(WAITING, "this round's window has closed: waiting for the next head")
             return
-        if rt.v2 and not self._committee_can_form():
+        if not self._committee_can_form():
             return
         self._make_room(job)
         if not self.gate.may_start():
@@ -185,7 +185,7 @@ class Worker:
             self.gate.enter(WAITING, f"claim of round {round_} refused: {exc}")
 
     def _committee_can_form(self) -> bool:
-        """v2: a claim's committee is drawn from the seats registered before its submission block, less the
+        """A claim's committee is drawn from the seats registered before its submission block, less the
         worker's own. With fewer than committeeSize of them it cannot reach its quorum, and the claim would
         Expire at the worker's cost (expiryPenalty): wait for the verifiers' seats instead of training for it."""
         rt = self.rt

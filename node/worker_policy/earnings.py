@@ -35,9 +35,9 @@ def earned_wei(state: NodeState, address: str, job_id: int) -> tuple[int, int]:
 
 
 def _subject(args: dict) -> int:
-    """The claim a Credited/Slashed event is about: `claimId` on v1, `subjectId` on v2 (a claim for a worker's
-    rewards and claim-bond slashes)."""
-    return args["claimId"] if "claimId" in args else args["subjectId"]
+    """The claim a Credited/Slashed event is about (`subjectId`: a claim for a worker's rewards and claim-bond
+    slashes)."""
+    return args["subjectId"]
 
 
 def reward_per_hour_wei(reward_per_claim: int, steps_per_claim: int, steps_per_second: float | None,

@@ -37,9 +37,10 @@ class Juror:
 
     def tick(self, block: int) -> None:
         rt = self.rt
-        for row in rt.state.rows("select * from disputes where job_id = ? and status = 'Open' order by dispute_id",
-                                 (rt.job_id,)):
-            self._duty(row, block)
+        committed = [self._duty(row, block) for row in rt.state.rows(
+            "select * from disputes where job_id = ? and status = 'Open' order by dispute_id", (rt.job_id,))]
+        if any(committed):  # the crash tests: every commitment of this tick sent, none revealed yet
+            failpoints.hit("juror-committed")
 
     def resume(self) -> None:
         """After a restart: reveal what was committed before the crash, if its window is open."""
@@ -48,8 +49,9 @@ class Juror:
                                       "and s.attempt = d.attempt where d.status = 'Open'"):
             self._duty(row, block)
 
-    def _duty(self, d: dict, block: int) -> None:
-        """d: the follower's row of an open dispute (its current attempt and when that attempt started)."""
+    def _duty(self, d: dict, block: int) -> bool:
+        """d: the follower's row of an open dispute (its current attempt and when that attempt started).
+        Returns whether a commitment went out."""
         rt, p = self.rt, self.rt.job_params
         dispute_id, attempt = d["dispute_id"], d["attempt"]
         seed_blk = rules.jury_seed_block(d["attempt_start"])
@@ -57,26 +59,26 @@ class Juror:
         if rules.commit_open(block, seed_blk, p.commit_window):
             if rt.outbox.status(commit_key) is not None:
                 rt.outbox.settle(commit_key)
-                return
+                return False
             seat = self.my_seat()
             if seat is None or seat not in self._jury(dispute_id, attempt):
-                return
+                return False
             secret = self._secret(dispute_id, attempt, d)
             commitment = rules.commitment(int(secret["verdicts"]), bytes.fromhex(secret["salt"][2:]), rt.address)
-            if send_or_log(rt, commit_key, "commitVerdict", dispute_id, commitment, wait=False):
-                failpoints.hit("juror-committed")
+            return send_or_log(rt, commit_key, "commitVerdict", dispute_id, commitment, wait=False)
         elif rules.reveal_open(block, seed_blk, p.commit_window, p.reveal_window):
             if rt.outbox.status(reveal_key) is not None:
                 rt.outbox.settle(reveal_key)
-                return
+                return False
             committed = rt.outbox.settle(commit_key) if rt.outbox.status(commit_key) is not None else None
             if committed is None or committed["status"] != "mined":
-                return
+                return False
             secret = rt.state.one("select * from juror_secrets where dispute_id = ? and attempt = ?",
                                   (dispute_id, attempt))
             if secret is not None:
                 send_or_log(rt, reveal_key, "revealVerdict", dispute_id, int(secret["verdicts"]),
                             bytes.fromhex(secret["salt"][2:]), wait=False)
+        return False
 
     def _jury(self, dispute_id: int, attempt: int) -> tuple[int, ...]:
         """The attempt's jury, from the chain once its seed block is mined (fixed from then on)."""
