@@ -39,7 +39,7 @@ from prover.store import DirStore
 
 ETH = 10**18
 SPEC = digits_spec(steps_per_claim=4, checkpoint_every=2)  # S = 2 segments of k = 2 steps
-TERMS = JobTermsV2(submit_window=12, verify_window=8, challenge_window=6, head_window=6)
+TERMS = JobTermsV2()  # the defaults: committees of 3, quorum 2
 OWNER, WORKERS, VERIFIERS, RELAYER = 0, (1, 2), tuple(range(3, 10)), 10
 
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from contextlib import contextmanager
 
+import httpx
 import pytest
 
 from node.audit.report import FAIL, PASS, SKIPPED, UNVERIFIABLE
+from node.api.server import BackgroundServer
 from node.audit.run import AuditOptions, run_audit
 from node.chain.client import connect
+from node.explorer.app import create_app as create_explorer
+from node.explorer.pages import badge
 
 import artifact_scenario
 from artifact_scenario import DiskServer
@@ -67,6 +72,15 @@ def test_a_head_that_is_not_the_mean_fails_naming_its_round(served, tmp_path):
             assert c.status == PASS, (c.name, c.summary, c.problems())
     assert report.check("reverify").status == SKIPPED
     assert report.exit_code() == 1
+    # The explorer shows the verdict beside each head.
+    server = BackgroundServer(create_explorer(tmp_path / "audit.db")).start()
+    try:
+        html = httpx.get(server.url + "/").text
+    finally:
+        server.stop()
+    body = re.search(rf'<table id="heads-{h.job_id}">.*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    assert [re.findall(r"<td>(.*?)</td>", r, re.S)[-1] for r in rows][1:] == [badge(PASS), badge(FAIL)]
 
 
 @contextmanager
@@ -112,19 +126,17 @@ def test_a_worker_server_down_is_unverifiable_and_strict_exits_3(served, tmp_pat
     worker, claim = h.workers[1], h.claims[1]
     worker.stop()
     try:
-        argv = [sys.executable, "-m", "node.cli", "audit", "--home", str(h.home), "--to-block", str(h.honest_block),
-                "--json"]
-        lenient = subprocess.run(argv + ["--db", str(tmp_path / "a.db")], capture_output=True, text=True, timeout=120,
-                                 env=os.environ)
-        assert lenient.returncode == 0, lenient.stdout[-2000:] + lenient.stderr[-2000:]
-        report = json.loads(lenient.stdout)
-        assert report["status"] == UNVERIFIABLE
-        (heads,) = [c for c in report["checks"] if c["name"] == "head_average"]
-        (down,) = [e for e in heads["evidence"] if e["status"] != PASS]
+        report = audit(h, tmp_path, to_block=h.honest_block)
+        assert report.status == UNVERIFIABLE and report.exit_code() == 0
+        (down,) = report.check("head_average").problems()
         assert down["status"] == UNVERIFIABLE and down["round"] == 0 and down["claims"] == [claim], down
         assert worker.url in down["problem"]
-        strict = subprocess.run(argv + ["--db", str(tmp_path / "b.db"), "--strict"], capture_output=True, text=True,
-                                timeout=120, env=os.environ)
+        argv = [sys.executable, "-m", "node.cli", "audit", "--home", str(h.home), "--db", str(tmp_path / "cli.db"),
+                "--to-block", str(h.honest_block), "--json", "--strict"]
+        strict = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=os.environ)
         assert strict.returncode == 3, strict.stdout[-2000:] + strict.stderr[-2000:]
+        cli = json.loads(strict.stdout)
+        assert cli["status"] == UNVERIFIABLE
+        assert [c["status"] for c in cli["checks"] if c["name"] == "head_average"] == [UNVERIFIABLE]
     finally:
         worker.start()
