@@ -139,13 +139,16 @@ class ArtifactHistory:
             w.stop()
 
 
-def _approve_and_accept(ledger: LedgerV2, claim_id: int, by_address: dict, relayer) -> None:
+def _approve_and_accept(ledger: LedgerV2, claim_ids: list[int], by_address: dict, relayer) -> None:
+    """Each claim approved by two of its three members (the third pays its miss), then all finalized: Accepted."""
     w3 = ledger.w3
-    mine_past(w3, ledger.claim(claim_id).seed_block)
-    for i in ledger.committee(claim_id)[:2]:  # quorum 2 of 3; the third member pays its miss
-        ledger.send(by_address[ledger.seat(i).account], "approve", claim_id)
-    mine_past(w3, ledger.claim(claim_id).challenge_deadline)
-    ledger.send(relayer, "finalizeClaim", claim_id)
+    mine_past(w3, max(ledger.claim(c).seed_block for c in claim_ids))
+    for claim_id in claim_ids:
+        for i in ledger.committee(claim_id)[:2]:
+            ledger.send(by_address[ledger.seat(i).account], "approve", claim_id)
+    mine_past(w3, max(ledger.claim(c).challenge_deadline for c in claim_ids))
+    for claim_id in claim_ids:
+        ledger.send(relayer, "finalizeClaim", claim_id)
 
 
 def _prove(worker: WorkerNode, head_tensors, round_: int, key: bytes):
@@ -194,8 +197,7 @@ def build(w3, home: Path, rpc_url: str, workdir: Path) -> ArtifactHistory:
         h.results.append(proof.result_id)
         proofs.append(proof)
     assert h.claims == sorted(h.claims)
-    for claim_id in h.claims:
-        _approve_and_accept(ledger, claim_id, by_address, relayer)
+    _approve_and_accept(ledger, h.claims, by_address, relayer)
     mean = mean_checkpoints([p.result_tensors for p in proofs])
     h.head_1 = checkpoint_id(mean)
     aggregator = dev_account(VERIFIERS[0])
@@ -206,7 +208,7 @@ def build(w3, home: Path, rpc_url: str, workdir: Path) -> ArtifactHistory:
     r = ledger.send(workers[1].account, "submitClaim", h.job_id, 1, h.head_1, proof.result_id, proof.root,
                     SPEC.steps_per_claim, workers[1].url)
     h.claim_1 = _event(ledger, r, "ClaimSubmitted")["claimId"]
-    _approve_and_accept(ledger, h.claim_1, by_address, relayer)
+    _approve_and_accept(ledger, [h.claim_1], by_address, relayer)
     h.round_1_mean = checkpoint_id(mean_checkpoints([proof.result_tensors]))
     h.bogus_head = keccak(b"not the mean of anything")
     h.bogus_proposal, _ = _accept_head(ledger, h.job_id, 1, h.bogus_head, aggregator, relayer)
