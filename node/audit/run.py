@@ -21,8 +21,8 @@ class AuditOptions:
     db_path: Path
     rpc_url: str | None = None
     deployment_file: Path | None = None
-    # Artifact checks (heads as averages, held-out metrics, --reverify replays) are not part of the v2 audit yet:
-    # these options are accepted and reported as a skipped head_average check.
+    # The artifact checks (node/audit/v2/artifacts.py): each job's spec (--spec files, else HOME/jobs/<id>/spec.json),
+    # heads as the means of accepted results, and --reverify N full replays (seeded by reverify_seed).
     spec_files: list[Path] = field(default_factory=list)
     page_blocks: int = 2000
     reverify: int = 0

@@ -37,8 +37,8 @@ def audit_command(
                                              "read stops (resumable)")] = 2,
     to_block: Annotated[Optional[int], typer.Option("--to-block", help="audit the ledger as of this block "
                                                     "(default: the latest)")] = None,
-    artifacts: Annotated[bool, typer.Option("--artifacts/--no-artifacts", help="fetch artifacts to check heads, "
-                                            "metrics and replays")] = True,
+    artifacts: Annotated[bool, typer.Option("--artifacts/--no-artifacts", help="fetch artifacts to check specs, "
+                                            "heads and --reverify replays (off: those checks are skipped)")] = True,
     strict: Annotated[bool, typer.Option("--strict", help="exit 3 when anything could not be verified")] = False,
 ) -> None:
     """Rebuild the ledger from chain events and check it: votes, credits, ETH, heads, and (--reverify) replays."""

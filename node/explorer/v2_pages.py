@@ -42,17 +42,26 @@ def _dispute_rows(disputes: list[dict]) -> str:
                   for d in disputes], "no disputes")
 
 
+def _average_verdicts(checks: list[dict]) -> dict[int, str]:
+    """proposal id -> the audit's head_average verdict on it (rounds without accepted claims have none)."""
+    found = [c for c in checks if c["name"] == "head_average"]
+    return {e["proposal"]: e["status"] for c in found for e in c["evidence"] if e.get("proposal") is not None}
+
+
 def home(jobs: list[dict], heads: dict[int, list[dict]], checks: list[dict]) -> str:
     parts = [f"<h1>Chain of heads</h1>{checks_summary(checks)}"]
+    averages = _average_verdicts(checks)
     for job in jobs:
         rows = [[str(h["round"]), code(h["head"]), code(h["parent"]), str(h["block"]),
                  proposal_link(h["proposal_id"]) if h["proposal_id"] else "genesis",
-                 dispute_link(h["dispute_id"]) if h.get("dispute_id") else ""] for h in heads[job["job_id"]]]
+                 dispute_link(h["dispute_id"]) if h.get("dispute_id") else "",
+                 badge(averages[h["proposal_id"]]) if h["proposal_id"] in averages else "—"]
+                for h in heads[job["job_id"]]]
         parts.append(f'<section class="job"><h2>Job {job["job_id"]} <small>round {job["round"]}</small></h2>'
                      f'<p class="terms">owner {address(job["owner"])} · escrow {eth(job["escrow"])} ETH '
                      f'(+{eth(job["reserved"])} reserved)</p>'
-                     + table(f"heads-{job['job_id']}", ["round", "head", "parent", "block", "proposal", "dispute"],
-                             rows, "no heads") + "</section>")
+                     + table(f"heads-{job['job_id']}", ["round", "head", "parent", "block", "proposal", "dispute",
+                                                        "mean of results"], rows, "no heads") + "</section>")
     return "".join(parts)
 
 

@@ -1,5 +1,6 @@
 """The audit, start to report: the resumable ingest (node/audit/ingest.py, generic over the ledger's ABI) with
-the LedgerV2 ABI, the jury seed blocks, the v2 rebuild, the views at the snapshot block, the v2 checks."""
+the LedgerV2 ABI, the jury seed blocks, the v2 rebuild, the views at the snapshot block, the v2 checks, then the
+artifact checks (artifacts.py)."""
 from __future__ import annotations
 
 import sqlite_utils
@@ -10,8 +11,10 @@ from node.config import Deployment
 
 from ..db import bind_deployment, get_meta, open_db
 from ..ingest import Reader, _block_hash, audit_web3, ingest
-from ..report import AuditReport, CheckResult
+from ..report import AuditReport
+from .artifacts import artifact_checks
 from .checks import all_checks
+from .rebuilt import Rebuilt
 from .rebuild import rebuild
 from .snapshot import read_snapshot
 from .store import load
@@ -33,7 +36,8 @@ def store_jury_seed_blocks(db: sqlite_utils.Database, read: Reader, w3, target: 
 
 
 def run_audit_v2(opts, deployment: Deployment, progress=None) -> AuditReport:
-    """opts: node.audit.run.AuditOptions (artifact checks are not part of the v2 audit yet: reported skipped)."""
+    """opts: node.audit.run.AuditOptions; the artifact checks (spec files, head averages, --reverify) fetch from
+    the workers' artifactURIs unless opts.artifacts is off (then they are reported skipped)."""
     from ..run import save_checks, _connect
 
     rpc_url = opts.rpc_url or deployment.rpc_url
@@ -57,10 +61,7 @@ def run_audit_v2(opts, deployment: Deployment, progress=None) -> AuditReport:
     hint = "the events are saved; run the audit again to finish"
     snap = read_snapshot(ledger, tables, result.target_block, lambda what, fn: read(f"reading {what}", fn, hint))
     checks = all_checks(tables, snap)
-    skipped = CheckResult("head_average", "every head is the float32 mean of its round's accepted results",
-                          status="skipped")
-    checks.append(skipped.settle("not part of the v2 audit yet (artifacts are not fetched; --reverify and --spec "
-                                 "have no effect)"))
+    checks += artifact_checks(db, Rebuilt(tables), opts, chain_id, deployment.address)
     save_checks(db, checks, snap.block)
     return AuditReport(chain_id=chain_id, ledger=deployment.address, rpc_url=rpc_url,
                        deployment_block=deployment.block, snapshot_block=result.target_block, db=str(opts.db_path),
