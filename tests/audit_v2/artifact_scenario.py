@@ -37,24 +37,12 @@ from prover.presets import digits_spec
 from prover.state import genesis
 from prover.store import DirStore
 
+from scenario import _event, mine, mine_past
+
 ETH = 10**18
 SPEC = digits_spec(steps_per_claim=4, checkpoint_every=2)  # S = 2 segments of k = 2 steps
 TERMS = JobTermsV2()  # the defaults: committees of 3, quorum 2
 OWNER, WORKERS, VERIFIERS, RELAYER = 0, (1, 2), tuple(range(3, 10)), 10
-
-
-def mine(w3, blocks: int) -> None:
-    if blocks > 0:
-        w3.provider.make_request("anvil_mine", [hex(blocks)])
-
-
-def mine_past(w3, block: int) -> None:
-    mine(w3, block - w3.eth.block_number + 1)
-
-
-def _event(ledger, receipt, name):
-    (e,) = ledger.events(receipt["blockNumber"], receipt["blockNumber"], names=[name])
-    return e["args"]
 
 
 class WorkerNode:

@@ -93,6 +93,43 @@ def test_verifier_killed_between_deciding_and_voting_votes_once(net, crashed):
     assert after["decided_at"] == decided["decided_at"], "the recorded verdict is used, not decided again"
 
 
+def test_forged_and_malleated_relayed_approvals_are_refused_and_the_claim_still_settles(net):
+    relay = f"{net.nodes['aggregator'].url}/relay/approvals"
+    assert httpx.post(relay, json={"claim_id": 1, "signature": "0x1234"}).status_code == 422
+    not_a_relay = httpx.post(f"{net.nodes['verifier-2'].url}/relay/approvals",
+                             json={"claim_id": 1, "signature": "0x" + "00" * 65})
+    assert not_a_relay.status_code == 404 and "aggregator" in not_a_relay.text
+
+    def open_claim():
+        for e in reversed(net.events("ClaimSubmitted")):
+            c = net.ledger.claim(e["args"]["claimId"])
+            if c.status == ClaimStatus.PENDING and net.ledger.w3.eth.block_number > c.seed_block + 1:
+                return e["args"]["claimId"]
+        return None
+
+    claim_id = wait_for(open_claim, 120, "a claim open for votes")
+    # The worker that did not make the claim signs an approval: well formed, but not a committee member's.
+    forged = approvals.sign_claim_approval(net.ledger, dev_account(net.nodes["worker-2"].dev_index), claim_id)
+    # A member's real signature, malleated (s -> n - s, v flipped): it still recovers, but the ledger refuses it.
+    real = approvals.sign_claim_approval(net.ledger, dev_account(net.nodes["verifier-2"].dev_index), claim_id)
+    high_s = (approvals.SECP256K1_N - int.from_bytes(real[32:64], "big")).to_bytes(32, "big")
+    malleated = real[:32] + high_s + bytes([55 - real[64]])
+    for signature in (forged, malleated):
+        posted = httpx.post(relay, json={"claim_id": claim_id, "signature": "0x" + signature.hex()})
+        assert posted.status_code == 202, posted.text
+
+    def refusals():
+        rows = db_rows(net, "aggregator", "select detail from work_log where event = 'relay-refused'")
+        return [d["why"] for d in map(json.loads, (r["detail"] for r in rows)) if d["claim"] == claim_id]
+
+    wait_for(lambda: len(refusals()) >= 2, 60, "the aggregator to check both")
+    why = refusals()
+    assert any("not a member of the claim's committee" in w for w in why), why
+    assert any("malleated" in w for w in why), why
+    wait_for(lambda: net.ledger.claim(claim_id).status != ClaimStatus.PENDING, 120, f"claim {claim_id} to be final")
+    assert net.ledger.claim(claim_id).status == ClaimStatus.ACCEPTED, "junk in the relay sank no honest approval"
+
+
 def test_two_rounds_end_to_end(net):
     net.wait_round(2, timeout_s=300)
     submitted = {e["args"]["claimId"]: e["args"] for e in net.events("ClaimSubmitted")}
@@ -135,43 +172,6 @@ def test_two_rounds_end_to_end(net):
             net, name, "select detail from work_log where event = 'relay-fallback'")}
         direct = {c for (c, member), fn in sent_by.items() if member == net.nodes[name].address and fn == "approve"}
         assert direct <= fallbacks, f"{name} approved {direct - fallbacks} directly without a reason"
-
-
-def test_forged_and_malleated_relayed_approvals_are_refused_and_the_claim_still_settles(net):
-    relay = f"{net.nodes['aggregator'].url}/relay/approvals"
-    assert httpx.post(relay, json={"claim_id": 1, "signature": "0x1234"}).status_code == 422
-    not_a_relay = httpx.post(f"{net.nodes['verifier-2'].url}/relay/approvals",
-                             json={"claim_id": 1, "signature": "0x" + "00" * 65})
-    assert not_a_relay.status_code == 404 and "aggregator" in not_a_relay.text
-
-    def open_claim():
-        for e in reversed(net.events("ClaimSubmitted")):
-            c = net.ledger.claim(e["args"]["claimId"])
-            if c.status == ClaimStatus.PENDING and net.ledger.w3.eth.block_number > c.seed_block + 1:
-                return e["args"]["claimId"]
-        return None
-
-    claim_id = wait_for(open_claim, 120, "a claim open for votes")
-    # The worker that did not make the claim signs an approval: well formed, but not a committee member's.
-    forged = approvals.sign_claim_approval(net.ledger, dev_account(net.nodes["worker-2"].dev_index), claim_id)
-    # A member's real signature, malleated (s -> n - s, v flipped): it still recovers, but the ledger refuses it.
-    real = approvals.sign_claim_approval(net.ledger, dev_account(net.nodes["verifier-2"].dev_index), claim_id)
-    high_s = (approvals.SECP256K1_N - int.from_bytes(real[32:64], "big")).to_bytes(32, "big")
-    malleated = real[:32] + high_s + bytes([55 - real[64]])
-    for signature in (forged, malleated):
-        posted = httpx.post(relay, json={"claim_id": claim_id, "signature": "0x" + signature.hex()})
-        assert posted.status_code == 202, posted.text
-
-    def refusals():
-        rows = db_rows(net, "aggregator", "select detail from work_log where event = 'relay-refused'")
-        return [d["why"] for d in map(json.loads, (r["detail"] for r in rows)) if d["claim"] == claim_id]
-
-    wait_for(lambda: len(refusals()) >= 2, 60, "the aggregator to check both")
-    why = refusals()
-    assert any("not a member of the claim's committee" in w for w in why), why
-    assert any("malleated" in w for w in why), why
-    wait_for(lambda: net.ledger.claim(claim_id).status != ClaimStatus.PENDING, 120, f"claim {claim_id} to be final")
-    assert net.ledger.claim(claim_id).status == ClaimStatus.ACCEPTED, "junk in the relay sank no honest approval"
 
 
 def test_nodes_continue_after_anvil_restarts_from_its_state_file(net):
