@@ -65,9 +65,15 @@ def create_job(ledger: LedgerV2, owner: LocalAccount, spec, terms: JobTermsV2, e
     LedgerV2 checks the terms itself: terms it refuses revert with a named error (InvalidJobParam) at gas
     estimation, before anything is sent.
     """
+    from .chain.v2.views import params_out_of_range
+
     head = genesis_head(spec)
-    params = terms.params(spec.spec_hash(), head, spec.checkpoint_every).as_tuple()
-    receipt = ledger.send(owner, "createJob", params, value=escrow_wei)
+    params = terms.params(spec.spec_hash(), head, spec.checkpoint_every)
+    bad = params_out_of_range(ledger.artifact.abi, params)
+    if bad:  # checked before anything is signed: nothing is sent
+        raise ValueError("job terms the ledger cannot hold, nothing was sent: " + "; ".join(
+            f"{name} = {value} is out of range (0 to {largest})" for name, value, largest in bad))
+    receipt = ledger.send(owner, "createJob", params.as_tuple(), value=escrow_wei)
     (created,) = [e for e in ledger.events(receipt["blockNumber"], receipt["blockNumber"], names=["JobCreated"])
                   if e["transactionHash"] == receipt["transactionHash"]]
     job_id = created["args"]["jobId"]

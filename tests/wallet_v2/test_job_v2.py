@@ -47,3 +47,16 @@ def test_refused_terms_name_the_error_and_create_nothing(job_cli, home, ledger, 
     for result in (bad, v1_only):
         assert "Traceback" not in result.output
     assert ledger.w3.eth.get_transaction_count(owner) == nonce
+
+
+def test_terms_the_ledger_cannot_hold_are_refused_by_name_before_anything_is_sent(job_cli, home, ledger, job_id):
+    owner = ledger.job(job_id).owner
+    nonce = ledger.w3.eth.get_transaction_count(owner)
+    too_long = str(2**32)  # windows are uint32 on chain
+    refused = job_cli(["create", "--preset", "digits", "--dev-account", "0", "--home", home,
+                       "--submit-window", too_long, "--committee-size", "300"])
+    assert refused.exit_code == 1, refused.output
+    assert f"submit_window = {too_long} is out of range (0 to {2**32 - 1})" in refused.stderr, refused.stderr
+    assert "committee_size = 300 is out of range (0 to 255)" in refused.stderr and "nothing was sent" in refused.stderr
+    assert "Traceback" not in refused.output
+    assert ledger.w3.eth.get_transaction_count(owner) == nonce

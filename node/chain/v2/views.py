@@ -236,6 +236,20 @@ def struct_components(abi: list[dict], struct: str) -> list[dict]:
     raise KeyError(f"{wanted} is not in the ABI")
 
 
+def params_out_of_range(abi: list[dict], params: "JobParams") -> list[tuple[str, int, int]]:
+    """(field, value, largest) for each JobParams field whose value its ABI type (uintN) cannot hold: web3 would
+    refuse to encode it with an error naming neither the field nor the range."""
+    bad = []
+    for component in struct_components(abi, "JobParams"):
+        kind, name = component["type"], snake(component["name"])
+        if kind.startswith("uint"):
+            largest = 2 ** int(kind[4:] or 256) - 1
+            value = getattr(params, name)
+            if not 0 <= value <= largest:
+                bad.append((name, value, largest))
+    return bad
+
+
 class LedgerV2(Ledger):
     """node.chain.client.Ledger on the LedgerV2 artifact, with typed views."""
 
