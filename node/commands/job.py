@@ -68,6 +68,13 @@ def create(
     head_window: Annotated[Count, typer.Option(help="blocks a head proposal can be challenged")] = None,
     max_claims_per_round: Annotated[Count, typer.Option(help="claims a round accepts")] = None,
     max_redraws: Annotated[Count, typer.Option(help="fresh juries after too few reveals")] = None,
+    compute_price: Annotated[str, typer.Option(help="ETH a CPU-hour costs its owner: prices the §8 checks "
+                                               "(PROTOCOL.md) of the terms")] = "0.01",
+    segment_cpu_s: Annotated[Optional[float], typer.Option(min=0.0, help="CPU-seconds of one k-step segment, "
+                                                           "from a benchmark (default: measured here, "
+                                                           "a few seconds)")] = None,
+    sentinel_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="share of claims your sentinel plants "
+                                                 "as faults (0: none; blind approval then goes undeterred)")] = 0.0,
     home: HomeOpt = None, rpc: RpcOpt = None, deployment: DeploymentOpt = None, wallet: WalletOpt = None,
     dev_account: DevAccountOpt = None, password_file: PasswordFileOpt = None, as_json: JsonOpt = False,
 ) -> None:
@@ -84,12 +91,44 @@ def create(
     owner = signing_account(h, wallet, dev_account, password_file)
     ledger = open_ledger(h, rpc, deployment).ledger
     terms = job_terms(given)
+    figures = check_economics(job_spec, terms, parse_eth(compute_price), segment_cpu_s, sentinel_rate, as_json)
     created = create_job(ledger, owner, job_spec, terms, parse_eth(escrow), home=h)
     if as_json:
-        print_json(created)
+        print_json({**created, "economics": figures})
         return
     typer.echo(f"job {created['job_id']} created: spec {created['spec_hash']}, genesis head {created['genesis_head']}")
     typer.echo(f"escrow {format_eth(created['escrow_wei'])}; spec saved to {h / 'jobs' / str(created['job_id'])}")
+
+
+def check_economics(spec, terms: JobTermsV2, eth_per_cpu_hour: int, segment_cpu_s: float | None,
+                    sentinel_rate: float, quiet: bool) -> dict:
+    """PROTOCOL.md §8 (node/economics.py): refuse terms that make cheating, blind approval or false challenges
+    pay, naming the inequality and the smallest value that satisfies it; print the figures otherwise."""
+    from node import economics
+
+    shape = economics.shape_of(spec, terms)
+    if segment_cpu_s is None:
+        segment_cpu_s = economics.measure_segment(spec, shape.k)
+    compute = economics.Compute(segment_cpu_s, eth_per_cpu_hour // 3600, sentinel_rate)
+    failures = economics.check(shape, terms, compute)
+    if failures:
+        raise ValueError("job terms break PROTOCOL.md §8, nothing was sent:\n" + "\n".join(
+            f"  {f.rule}: {f.detail}" for f in failures))
+    for line in economics.warnings(shape, compute):
+        typer.echo("warning: " + line, err=True)
+    figures = economics.summary(shape, terms, compute)
+    if not quiet:
+        typer.echo(f"compute: {segment_cpu_s:.3f} CPU-s per {shape.k}-step segment at "
+                   f"{format_eth(eth_per_cpu_hour)}/CPU-hour: {shape.steps} steps cost "
+                   f"{format_eth(figures['work_wei'])}, a member's {shape.samples} replays "
+                   f"{format_eth(figures['replay_wei'])}")
+        typer.echo(f"verification share D·s·k/H: {figures['verification_share']:.1%}")
+        for name, p in figures["p_detect"].items():
+            typer.echo(f"P(detect) with {name} faked: {p:.3f}; a cheater's expected loss per claim "
+                       f"{format_eth(figures['cheater_expected_loss_wei'][name])}")
+        typer.echo(f"a blind approver's expected loss per claim: "
+                   f"{format_eth(figures['blind_approver_expected_loss_wei'])} (sentinel rate {sentinel_rate:g})")
+    return figures
 
 
 # option parameter -> JobTermsV2 field; every other JobTermsV2 field keeps its default
