@@ -58,7 +58,8 @@ def claims(tmp_path_factory):
 def test_training_differs_across_cpu_paths(claims, preset):
     """The premise: honest training on AVX-512/AUTO and on AVX2/AVX2,STRICT gives different bits."""
     honest, off = claims[preset]["honest"][1], claims[preset]["off"][1]
-    assert honest["running"]["cpu_capability"] == "AVX2" and honest["running"]["mkl_cbwr"] == "AVX2,STRICT"
+    # (on a non-Intel CPU MKL reports AUTO,STRICT for AVX2,STRICT: prover.numerics._mkl_branch_unavailable)
+    assert honest["running"]["cpu_capability"] == "AVX2" and profile_mismatch("cpu-avx2-strict", honest["running"]) is None
     assert off["running"]["cpu_capability"].startswith("AVX512") and off["running"]["mkl_cbwr"] == "AUTO,STRICT"
     assert honest["boundaries"][0] == off["boundaries"][0]  # the same genesis
     assert honest["boundaries"][1:] != off["boundaries"][1:]  # measured: both presets differ from segment 0 on
