@@ -112,7 +112,7 @@ def adversarial(net):
     (woke,) = [e for e in net.ledger.events(net.deployment.block, names=["RoundStarted"])
                if e["args"]["round"] == SLEEPERS_WAKE]
     crashed_at = None
-    deadline = time.monotonic() + 480
+    deadline = time.monotonic() + 900  # slow hosts: the AMD CI host of 2026-12-02 needed more than 480 s
     while net.round() < SLEEPERS_WAKE + ADVERSARIAL_ROUNDS:
         assert time.monotonic() < deadline, f"round {SLEEPERS_WAKE + ADVERSARIAL_ROUNDS} not reached ({net.round()})"
         assert not net.crashed(), {n: net.log_tail(n) for n in net.crashed()}
