@@ -15,6 +15,7 @@ This module does not import torch at import time: the CLI reads a spec's profile
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -167,6 +168,7 @@ def running_profile() -> str | None:
     return next((name for name in EXACT_PROFILES if profile_mismatch(name) is None), None)
 
 
+@functools.cache  # fixed for the process's life: /proc/cpuinfo is read once, not on every profile check
 def cpu_vendor() -> str | None:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -182,11 +184,11 @@ def _mkl_branch_unavailable(wanted: str, running: dict[str, Any]) -> bool:
     on 2026-12-02) it runs and reports AUTO whatever MKL_CBWR asks, COMPATIBLE excepted. Such a host runs the
     profile as closely as its MKL allows (STRICT kept, ATen's capability still pinned): refusing would shut every
     non-Intel machine out. Bit-exactness between an Intel and a non-Intel host is not established by this; the
-    cross-vendor check is an open item (docs/numerics in the issue notes)."""
+    cross-vendor check is an open item (see the issue notes of 2026-12-02)."""
     branch, _, strict = wanted.partition(",")
     if branch in ("AUTO", "COMPATIBLE") or running.get("mkl_cbwr_source") != "mkl":
         return False
-    vendor = running.get("cpu_vendor", cpu_vendor())
+    vendor = running["cpu_vendor"] if "cpu_vendor" in running else cpu_vendor()
     return vendor not in (None, "GenuineIntel") and running.get("mkl_cbwr") == ("AUTO," + strict if strict else "AUTO")
 
 
