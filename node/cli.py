@@ -32,9 +32,13 @@ def _mount_subcommands() -> None:
 @app.command("demo")
 def demo(home: str = typer.Option(None, help="keep the demo's files here (default: a new temp dir)"),
          rounds: int = typer.Option(3, help="rounds to run"),
-         timeout: float = typer.Option(300, help="give up after this many seconds")) -> None:
+         timeout: float = typer.Option(300, help="give up after this many seconds"),
+         adversaries: bool = typer.Option(False, "--adversaries", help="run the whole cast of adversaries (lazy, "
+                                          "colluding and griefing verifiers, faking, withholding and junk workers, a "
+                                          "bogus-head aggregator) and a sentinel; print who gained and who lost")) -> None:
     """Run a whole network locally (LedgerV2, PROTOCOL.md v2): devnet, job, 3 honest workers, 1 cheater,
-    6 verifiers of which 2 collude with the cheater, 1 aggregator."""
+    6 verifiers of which 2 collude with the cheater, 1 aggregator. With --adversaries: the rational adversaries
+    of PROTOCOL.md §10 against an honest network and a job owner's sentinel."""
     import sys
 
     from rich.console import Console
@@ -43,6 +47,10 @@ def demo(home: str = typer.Option(None, help="keep the demo's files here (defaul
 
     # Piped into a log (CI), rich would wrap the closing tables at 80 columns.
     console = Console() if sys.stdout.isatty() else Console(width=140)
+    if adversaries:
+        from node.demo_adversaries import run_adversaries_demo
+
+        raise typer.Exit(run_adversaries_demo(home, rounds, max(timeout, 900), console))
     raise typer.Exit(run_demo(home, rounds, timeout, console))
 
 

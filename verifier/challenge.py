@@ -57,15 +57,19 @@ def _check_inputs(member: str, approvers: list[str], samples_per_member: int, n_
                   max_entries: int) -> None:
     if not is_address(member):
         raise ValueError(f"member is not an address: {member!r}"[:200])
+    _check_approvers(approvers)
+    for name, value, top in (("samples_per_member", samples_per_member, n_segments),
+                             ("n_segments", n_segments, 65535), ("max_entries", max_entries, MAX_DISPUTE_SEGMENTS)):
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
+            raise ValueError(f"{name} must be an integer in [1, {top}], got {value!r}")
+
+
+def _check_approvers(approvers: list[str]) -> None:
     if not isinstance(approvers, (list, tuple)):
         raise ValueError(f"approvers must be a list of addresses, got {type(approvers).__name__}")
     for a in approvers:
         if not is_address(a) or int(a, 16) == 0:
             raise ValueError(f"approvers: {a!r} is not a non-zero address"[:200])
-    for name, value, top in (("samples_per_member", samples_per_member, n_segments),
-                             ("n_segments", n_segments, 65535), ("max_entries", max_entries, MAX_DISPUTE_SEGMENTS)):
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
-            raise ValueError(f"{name} must be an integer in [1, {top}], got {value!r}")
 
 
 def plan_challenge(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, member: str, fetch: Fetch,
@@ -101,6 +105,26 @@ def plan_challenge(spec: JobSpec, claim: Claim, head_id: bytes, seed: bytes, mem
     named = {seg for seg, _, _ in entries}
     entries += [(seg, NO_APPROVER, 0) for seg in own_faulty if seg not in named]
     return _capped(entries, found, max_entries)
+
+
+def plan_blame(seed: bytes, claim_id: int, approvers: list[str], n_segments: int,
+               own_segment: int | None = None, why: str = "planted") -> ChallengePlan | None:
+    """A challenge that names, without replaying anything, the first draw of every approver (held against it)
+    and `own_segment` (held against nobody) if no entry names it yet; None when that is nothing.
+
+    For a claim whose every segment is known to be faulty: the sentinel's own planted fault (PROTOCOL.md §2),
+    where each approver's first draw is proven faulty and costs it its bond. A griefer (DEMO/TESTS ONLY) sends
+    the same on an honest claim, and its bond pays for the jury's work."""
+    _check_approvers(approvers)
+    if not isinstance(n_segments, int) or isinstance(n_segments, bool) or not 1 <= n_segments <= 65535:
+        raise ValueError(f"n_segments must be an integer in [1, 65535], got {n_segments!r}")
+    entries = list(dict.fromkeys((sample_index(seed, claim_id, a, 0, n_segments), a, 0) for a in approvers))
+    if own_segment is not None and own_segment not in {seg for seg, _, _ in entries}:
+        entries.append((own_segment, NO_APPROVER, 0))
+    if not entries:
+        return None
+    reasons = {seg: {"check": why} for seg, _, _ in entries}
+    return _capped(entries, {seg: SegmentFinding(seg, True, r) for seg, r in reasons.items()}, MAX_DISPUTE_SEGMENTS)
 
 
 def _capped(entries: list[tuple[int, str, int]], found: dict[int, SegmentFinding], max_entries: int) -> ChallengePlan:

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.exceptions import ContractLogicError, TimeExhausted
+from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 
 from .artifacts import Artifact
 from .errors import ChainError, ContractRevert, abi_type, decode_revert
@@ -96,7 +96,7 @@ class Ledger:
         """Send a signed transaction; sending one the node already knows is not an error (idempotent)."""
         try:
             self.w3.eth.send_raw_transaction(signed.raw)
-        except ValueError as exc:
+        except (ValueError, Web3RPCError) as exc:  # web3 7 raises Web3RPCError, which is no ValueError
             message = str(exc).lower()
             if "already known" in message or "already imported" in message:
                 return

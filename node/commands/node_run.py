@@ -13,17 +13,20 @@ from node.wallet.amounts import parse_eth
 from .common import (DeploymentOpt, DevAccountOpt, HomeOpt, JsonOpt, PasswordFileOpt, RpcOpt, WalletOpt,
                      check_port, print_json, resolve_home, signing_account, user_errors)
 
-node_app = typer.Typer(help="Run a node (worker, verifier or aggregator) and inspect it.", no_args_is_help=True)
+node_app = typer.Typer(help="Run a node (worker, verifier, aggregator or sentinel) and inspect it.",
+                       no_args_is_help=True)
 
-ROLES = ("worker", "verifier", "aggregator")
-# DEMO/TESTS ONLY: the adversaries the protocol must defeat, by role (collude: a verifier; bogus-head: an aggregator).
-CHEATS = {"worker": ("skip-training", "fake-withhold", "junk"), "verifier": ("collude",), "aggregator": ("bogus-head",)}
+ROLES = ("worker", "verifier", "aggregator", "sentinel")
+# DEMO/TESTS ONLY: the adversaries the protocol must defeat, by role.
+CHEATS = {"worker": ("skip-training", "fake-withhold", "junk"), "verifier": ("lazy", "collude", "grief"),
+          "aggregator": ("bogus-head",)}
 
 
 @node_app.command("run")
 @user_errors
 def run(
-    role: Annotated[str, typer.Option(help="worker, verifier or aggregator")],
+    role: Annotated[str, typer.Option(help="worker, verifier, aggregator, or sentinel (a job owner's verifier that "
+                                      "plants faults, so that approving without replaying loses money)")],
     job: Annotated[int, typer.Option(help="job id to work on")],
     spec: Annotated[Optional[Path], typer.Option(help="the job's spec file (default HOME/jobs/ID/spec.json)")] = None,
     data_dir: Annotated[Optional[Path], typer.Option(help="this node's state and artifacts (default HOME/nodes/ROLE-ADDRESS)")] = None,
@@ -36,8 +39,10 @@ def run(
     keep_every: Annotated[int, typer.Option(help="worker: store every m-th checkpoint, regenerate the rest")] = 2,
     auto_stake: Annotated[Optional[str], typer.Option(help="stake this many ETH at start if below the job's minimum")] = None,
     cheat: Annotated[Optional[str], typer.Option(help="DEMO/TESTS ONLY: a dishonest node: worker skip-training, "
-                                                 "fake-withhold, junk; "
-                                                 "verifier collude (approves all, judges nothing faulty), "
+                                                 "fake-withhold, junk; verifier lazy (replays nothing: "
+                                                 "approves all, votes all sound), collude (approves all, or "
+                                                 "--partner's claims, judges nothing faulty), grief (challenges "
+                                                 "honest claims); "
                                                  "aggregator bogus-head (also withholds the approvals relayed to it)")] = None,
     cheat_from_round: Annotated[int, typer.Option(min=0, help="DEMO/TESTS ONLY: with --cheat, behave honestly "
                                                   "before this round")] = 0,
@@ -48,6 +53,16 @@ def run(
     relay: Annotated[Optional[str], typer.Option(help="verifier (v2): an aggregator's URL to hand signed approvals "
                                                  "to for its approveBatch (one transaction for many); approves "
                                                  "directly if it is down or they are not on chain in time")] = None,
+    partner: Annotated[Optional[list[str]], typer.Option(help="DEMO/TESTS ONLY: with --cheat collude, the worker "
+                                                         "address whose claims it approves blindly and covers as "
+                                                         "a juror (repeatable; others it verifies honestly)")] = None,
+    rate: Annotated[Optional[float], typer.Option(help="sentinel: share of the job's claims to plant as faults "
+                                                  "(default 0.05; price it with `job create --sentinel-rate`)")] = None,
+    planted_wallet: Annotated[Optional[list[str]], typer.Option(help="sentinel: a keystore wallet to plant faults "
+                                                                "under (repeatable; same --password-file)")] = None,
+    planted_dev_account: Annotated[Optional[list[int]], typer.Option(help="sentinel, devnet and tests: a dev "
+                                                                     "account index to plant faults under")] = None,
+    plant_from_round: Annotated[int, typer.Option(min=0, help="sentinel: plant nothing before this round")] = 0,
     yes: Annotated[bool, typer.Option("--yes", help="worker: agree to the job's terms without a prompt (recorded "
                                       "in HOME/consent.json); accepted and ignored by other roles")] = False,
     max_threads: Annotated[Optional[int], typer.Option(help="worker: at most this many CPU threads for training")] = None,
@@ -116,8 +131,19 @@ def run(
             raise ValueError(f"--relay {relay!r}: expected an aggregator's http(s):// URL")
         extra["relay"] = relay
     extra["cheat_from_round"] = cheat_from_round
+    if partner:
+        if cheat != "collude":
+            raise ValueError("--partner needs --cheat collude")
+        extra["partners"] = tuple(check_address("--partner", a) for a in partner)
+    sentinel_flags = rate is not None or planted_wallet or planted_dev_account or plant_from_round
+    if sentinel_flags and role != "sentinel":
+        raise ValueError(f"--rate, --planted-wallet, --planted-dev-account and --plant-from-round apply to a "
+                         f"sentinel only, not to a {role}")
     upload_peers, upload_quota_bytes = upload_settings(accept_uploads_from, upload_quota)
     account = signing_account(h, wallet, dev_account, password_file)
+    if role == "sentinel":
+        extra.update(sentinel_extra(h, rate, planted_wallet or [], planted_dev_account or [], password_file))
+        extra["plant_from_round"] = plant_from_round
     options = NodeOptions(
         role=role, job_id=job, spec_file=spec or h / "jobs" / str(job) / "spec.json",
         data_dir=data_dir or h / "nodes" / f"{role}-{account.address.lower()}", home=h, account=account,
@@ -132,6 +158,29 @@ def run(
                err=True)
     runtime.run(role_loop.tick, on_start=role_loop.start, on_resume=getattr(role_loop, "resume", None),
                 may_warm_up=getattr(role_loop, "may_warm_up", None))
+
+
+def sentinel_extra(home: Path, rate: float | None, wallets: list[str], dev_indices: list[int],
+                   password_file: Path | None) -> dict[str, Any]:
+    from node.roles.v2.sentinel import DEFAULT_RATE
+
+    rate = DEFAULT_RATE if rate is None else rate
+    if not 0 < rate < 1:
+        raise ValueError(f"--rate {rate:g}: expected a share of claims between 0 and 1 (e.g. 0.05)")
+    accounts = [signing_account(home, name, None, password_file) for name in wallets]
+    accounts += [signing_account(home, None, index, None) for index in dev_indices]
+    if not accounts:
+        raise ValueError("a sentinel plants faults under addresses of its own: pass --planted-wallet NAME "
+                         "(or, on a devnet, --planted-dev-account N)")
+    return {"sentinel_rate": rate, "planted_accounts": accounts}
+
+
+def check_address(flag: str, value: str) -> str:
+    from eth_utils import is_address, to_checksum_address
+
+    if not is_address(value):
+        raise ValueError(f"{flag} {value!r}: expected a 0x-prefixed 20-byte address")
+    return to_checksum_address(value)
 
 
 def upload_settings(accept_from: str | None, quota: str | None) -> tuple[tuple[str, ...], int]:

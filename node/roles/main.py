@@ -10,13 +10,18 @@ def build_role(rt: Runtime):
     if rt.options.role == "verifier":
         from .v2.verifier import VerifierV2
 
-        return VerifierV2(rt, collude=rt.options.cheat == "collude")
+        return VerifierV2(rt)
+    if rt.options.role == "sentinel":
+        from .v2.sentinel import Sentinel
+
+        return Sentinel(rt)
     if rt.options.role == "aggregator":
         from .v2.aggregator import AggregatorV2
 
         return AggregatorV2(rt, bogus=rt.options.cheat == "bogus-head")
-    if rt.options.cheat in ("collude", "bogus-head"):
-        raise ValueError(f"--cheat {rt.options.cheat} is a verifier's (collude) or an aggregator's (bogus-head)")
+    if rt.options.cheat in ("lazy", "collude", "grief", "bogus-head"):
+        raise ValueError(f"--cheat {rt.options.cheat} is a verifier's (lazy, collude, grief) or an aggregator's "
+                         "(bogus-head)")
     from . import cheats
     from .worker import Worker
 

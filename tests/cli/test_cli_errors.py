@@ -95,3 +95,13 @@ def test_new_deployment_files_say_ledger_version_2(tmp_path):
     Deployment(chain_id=1, address="0x" + "11" * 20, block=1, rpc_url="http://127.0.0.1:9").save(path)
     assert json.loads(path.read_text())["ledger_version"] == 2
     assert Deployment.load(path).ledger_version == 2
+
+
+@pytest.mark.parametrize("args, names", [
+    (("--role", "verifier", "--cheat", "junk"), ("--cheat for a verifier", "lazy, collude, grief", "'junk'")),
+    (("--role", "verifier", "--partner", "0x" + "11" * 20), ("--partner needs --cheat collude",)),
+    (("--role", "sentinel", "--dev-account", "9", "--rate", "1.5"), ("--rate 1.5", "between 0 and 1")),
+    (("--role", "sentinel", "--dev-account", "9"), ("--planted-wallet NAME", "--planted-dev-account N")),
+])
+def test_adversary_and_sentinel_flags_are_checked_before_anything_starts(home, args, names):
+    assert_one_line_error(gradchain("node", "run", "--job", "1", *args, home=home), *names)

@@ -26,6 +26,7 @@ from node.audit.report import FAIL, PASS
 from node.chain.v2.terms import JobTermsV2
 from node.chain.v2.views import ClaimStatus, CreditReason, DisputeKind, ProposalStatus, SlashReason
 from node.chain.devaccounts import dev_account
+from node.incentives import holdings
 from prover.presets import digits_spec
 
 from node_network import Network, free_port
@@ -43,6 +44,8 @@ HONEST = (("worker-1", "worker", 1), ("worker-2", "worker", 2), ("worker-3", "wo
 ADVERSARIES = (("withholder", "worker", 4, "fake-withhold"), ("junk", "worker", 12, "junk"),
                ("colluder-1", "verifier", 13, "collude"), ("colluder-2", "verifier", 14, "collude"),
                ("bogus-aggregator", "aggregator", 15, "bogus-head"))
+# colluder-1 covers its partner only (--partner): it approves the withholder's claims blindly, verifies the rest.
+PARTNERS = {"colluder-1": 4}
 WITHHOLDER, JUNK, COLLUDERS, BOGUS = 4, 12, (13, 14), 15
 CRASHING_JUROR, CRASHING_INDEX = "verifier-1", 5
 
@@ -57,7 +60,10 @@ def net(tmp_path_factory):
     network.start_chain()
     network.deploy_and_create_job(digits_spec(), TERMS)
     for name, role, index, cheat in ADVERSARIES:
-        network.add(name, role, index, args=("--cheat", cheat, "--cheat-from-round", str(SLEEPERS_WAKE)))
+        partner = ("--partner", address(PARTNERS[name])) if name in PARTNERS else ()
+        network.add(name, role, index, args=("--cheat", cheat, "--cheat-from-round", str(SLEEPERS_WAKE), *partner))
+    network.start_holdings = {address(i): holdings(network.ledger, address(i)) for _, _, i, *_ in
+                              (*ADVERSARIES, *HONEST)}
     # The honest members hand their signed approvals to the aggregator that will turn: it relays them while it
     # is honest, then withholds them, and the members must approve directly in time.
     relay = ("--relay", network.nodes["bogus-aggregator"].url)
@@ -213,6 +219,39 @@ def test_a_bogus_head_is_rejected_and_a_false_head_challenge_costs_the_challenge
     for p in false_challenges:
         dispute = next(d for d, o in head_disputes.items() if o["subjectId"] == p)
         assert (challenged[p], dispute) in paid, f"colluder's false challenge of head {p} cost it nothing"
+
+
+def test_a_colluder_with_a_partner_approves_only_its_partners_claims_blindly(net, adversarial):
+    since = adversarial["start_block"]
+    rejected = {e["claimId"] for e in events(net, "ClaimFinalized", since) if e["status"] == ClaimStatus.REJECTED}
+    withheld = {c["claimId"] for c in claims_of(net, WITHHOLDER, since)}
+    approved = {e["claimId"] for e in events(net, "Approved", since) if e["member"] == address(COLLUDERS[0])}
+    assert not approved & (rejected - withheld), "colluder-1 approved a fake that is not its partner's"
+
+
+def test_each_adversary_that_cheated_ends_poorer_and_the_honest_richer(net, adversarial):
+    """In ETH held (balance, stakes, credits), over the rounds the adversaries cheated in: each that got to cheat
+    lost (a colluder with a partner counted with it, as the coalition it is); over the whole run the honest gained."""
+    since = adversarial["start_block"]
+    rejected = {e["claimId"] for e in events(net, "ClaimFinalized", since) if e["status"] == ClaimStatus.REJECTED}
+    cheated = {address(WITHHOLDER), address(JUNK)}  # they claimed in the adversarial rounds (asserted above)
+    cheated |= {e["member"] for e in events(net, "Approved", since) if e["claimId"] in rejected}
+    cheated |= {e["proposer"] for e in events(net, "HeadProposed", since) if e["proposer"] == address(BOGUS)}
+    cheated |= {e["challenger"] for e in events(net, "HeadChallenged", since) if e["challenger"] in
+                {address(i) for i in COLLUDERS}}
+    change = {a: holdings(net.ledger, a) - holdings(net.ledger, a, block=since) for a in net.start_holdings}
+    assert PARTNERS["colluder-1"] == WITHHOLDER
+    coalitions = {(address(WITHHOLDER), address(COLLUDERS[0])), (address(JUNK),),
+                  (address(COLLUDERS[1]),), (address(BOGUS),)}
+    print("adversaries' holdings change since they woke (wei):", {c[0][:8]: sum(change[a] for a in c)
+                                                                 for c in coalitions})
+    for coalition in coalitions:
+        if cheated & set(coalition):
+            assert sum(change[a] for a in coalition) < 0, (coalition, [change[a] for a in coalition])
+    total = {a: holdings(net.ledger, a) - start for a, start in net.start_holdings.items()}
+    for _, role, index in HONEST:
+        if role != "aggregator":  # an aggregator is paid nothing in v2: its gas is its cost (see the notes)
+            assert total[address(index)] > 0, (index, total[address(index)])
 
 
 def test_a_juror_killed_between_commit_and_reveal_reveals_after_its_restart(net, adversarial):

@@ -20,9 +20,12 @@ from .settle import send_or_log
 
 
 class Juror:
-    def __init__(self, rt, collude: bool = False):
+    def __init__(self, rt, partners: frozenset[str] = frozenset()):
         self.rt = rt
-        self.collude = collude  # DEMO/TESTS ONLY: finds nothing faulty, ever
+        # DEMO/TESTS ONLY: finds nothing faulty, replaying nothing (a colluder, or a lazy verifier); with partners,
+        # in disputes of their claims only.
+        self.collude = False
+        self.partners = partners
         self.disputes_judged = 0
         self.juries: dict[tuple[int, int], tuple[int, ...]] = {}  # (dispute, attempt) -> seats drawn
         self._seat: tuple[float, int | None] | None = None  # (read at, seat index)
@@ -107,11 +110,18 @@ class Juror:
         return row
 
     def _judge(self, d) -> tuple[int, dict]:
-        if self.collude:
+        if self.collude and self._covers(d):
             return 0, {"check": "collude"}
         if d.kind == DisputeKind.HEAD:
             return self._judge_head(d)
         return self._judge_claim(d)
+
+    def _covers(self, d) -> bool:
+        """DEMO/TESTS ONLY: whether a colluder's cover extends to this dispute (its partners' claims)."""
+        if not self.partners:
+            return True
+        claim = self.rt.state.one("select worker from claims where claim_id = ?", (d.subject_id,))
+        return d.kind == DisputeKind.CLAIM and claim is not None and claim["worker"].lower() in self.partners
 
     def _judge_claim(self, d) -> tuple[int, dict]:
         from verifier.jury import judge_segments, verdict_mask

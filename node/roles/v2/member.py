@@ -43,10 +43,14 @@ class Seat:
 
 
 class CommitteeMember:
-    def __init__(self, verifier, collude: bool = False):
+    def __init__(self, verifier, partners: frozenset[str] = frozenset()):
         self.v = verifier  # node/roles/verifier.Verifier: _decide, counters
         self.rt = verifier.rt
-        self.collude = collude  # DEMO/TESTS ONLY: approve whatever it is drawn for, replaying nothing
+        # DEMO/TESTS ONLY, set on every tick from --cheat (None: honest): "lazy" approves whatever it is drawn
+        # for, replaying nothing; "collude" does that for its partners' claims (every claim without --partner);
+        # "grief" replays, then challenges the claims it found sound (and leaves faulty ones to others).
+        self.mode: str | None = None
+        self.partners = partners  # lowercase worker addresses a colluder approves blindly
         self.seats: dict[int, Seat | None] = {}  # claim id -> our seat, None: not drawn
         self.done: set[int] = set()  # claims this node approved, challenged or stood down on
         self.posted: set[int] = set()  # claims whose signed approval went to the relay (--relay)
@@ -66,7 +70,7 @@ class CommitteeMember:
         seat = self._seat(claim_id)
         if seat is None:
             return
-        if self.collude:
+        if self.blind(claim):
             if rules.vote_open(block, seat.seed_block, rt.job_params.verify_window):
                 self._send(claim_id, f"approve:{claim_id}", "approve", claim_id)
             return
@@ -80,6 +84,10 @@ class CommitteeMember:
             decided = self.v._decide(claim, seat.seed, samples=rt.job_params.samples_per_member)
             if decided["decision"] == "approve":
                 failpoints.hit("verifier-decided")  # the crash tests: decided, recorded, not yet sent
+        if self.mode == "grief":  # DEMO/TESTS ONLY: a sound claim is challenged, a faulty one left alone
+            if decided["decision"] != "approve" or self.blame(claim, block, own=True):
+                self.done.add(claim_id)
+            return
         if decided["decision"] == "approve":
             now = rt.block()
             if rules.vote_open(now, seat.seed_block, rt.job_params.verify_window) and not self._relayed(
@@ -89,6 +97,41 @@ class CommitteeMember:
         if decided["decision"] == "abstain" and json.loads(decided["reason"]).get("check") not in DATA_FAULTS:
             return  # this node's own trouble (bad input, internal error): no challenge on it, retried next tick
         self._challenge_when_ready(claim, seat, block)
+
+    def blind(self, claim: dict) -> bool:
+        """DEMO/TESTS ONLY: whether this member approves `claim` without replaying it."""
+        return self.mode == "lazy" or (self.mode == "collude" and (
+            not self.partners or claim["worker"].lower() in self.partners))
+
+    def blame(self, claim: dict, block: int, own: bool) -> bool:
+        """Challenge `claim` without replaying it, as soon as no approval can come: every approver held to its
+        first draw, and (own) this member's first draw. True once done (sent, refused, or nothing to name).
+
+        The sentinel does this on its planted faults, whose every segment is faulty; a griefer (DEMO/TESTS ONLY)
+        on honest claims, and pays for it. Approvals are read from the chain, not the follower: one mined in the
+        verify window's last block must not escape."""
+        from verifier.challenge import plan_blame
+        from verifier.sampling import sample_index
+
+        rt, claim_id, p = self.rt, claim["claim_id"], self.rt.job_params
+        if block <= rules.seed_block(claim["submit_block"]):
+            return False
+        c = rt.ledger.claim(claim_id)
+        if rules.vote_open(block, c.seed_block, p.verify_window):
+            return False
+        if not rules.challenge_open(block, c.seed_block, p.verify_window, p.challenge_window):
+            return True
+        seed = rules.claim_seed(rt.ledger, c)
+        committee = [rt.ledger.seat(i).account for i in rt.ledger.committee(claim_id)]
+        approvers = [m for position, m in enumerate(committee) if c.approved_mask >> position & 1]
+        mine = sample_index(seed, claim_id, rt.address, 0, c.segments) if own else None
+        plan = plan_blame(seed, claim_id, approvers, c.segments, mine, why=self.mode or "planted")
+        if plan is None:
+            return True
+        rt.state.log("blaming", claim=claim_id, segments=plan.segments, approvers=plan.approvers)
+        send_or_log(rt, f"challenge:{claim_id}", "challenge", claim_id, list(plan.segments), list(plan.approvers),
+                    list(plan.draw_indices), wait=False)
+        return True  # once: a refusal (the dispute sealed, the window closed) is not retried
 
     def _relayed(self, claim: dict, seat: Seat, block: int) -> bool:
         """With --relay: hand the signed approval to the aggregator for its approveBatch, and keep waiting for it

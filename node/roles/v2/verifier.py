@@ -18,11 +18,12 @@ from .member import CommitteeMember
 
 
 class VerifierV2(Verifier):
-    def __init__(self, rt: Runtime, collude: bool = False):
+    def __init__(self, rt: Runtime):
         super().__init__(rt)
-        self.collude = collude  # DEMO/TESTS ONLY, from round --cheat-from-round on
-        self.member = CommitteeMember(self, collude=collude)
-        self.juror = Juror(rt, collude=collude)
+        partners = frozenset(a.lower() for a in rt.options.extra.get("partners", ()))
+        self.member = CommitteeMember(self, partners)
+        self.juror = Juror(rt, partners)
+        self.own_workers = {rt.address.lower()}  # claims this node is a party to as their worker: never judged
         self._copy_retry: dict[bytes, tuple[float, float]] = {}  # result id -> (next try, backoff s)
         # After a reorg a claim or dispute id may name another claim (another seed, another committee).
         rt.follower.rollback_listeners.append(lambda _rollback: self.forget())
@@ -56,12 +57,16 @@ class VerifierV2(Verifier):
         rt = self.rt
         block = rt.block()
         job = rt.job()
-        colluding = self.collude and rt.cheating(job["round"])
-        self.member.collude = self.juror.collude = colluding
+        cheat = rt.options.cheat if rt.cheating(job["round"]) else None  # DEMO/TESTS ONLY
+        self.member.mode = cheat
+        colluding = cheat == "collude"
+        self.juror.collude = colluding or cheat == "lazy"  # a lazy juror replays nothing either: all sound
         rt.outbox.check_sent()  # approvals and commitments go out without waiting for their receipts
         self.juror.tick(block)  # first: a juror's windows are the shortest
-        for claim in rt.state.rows("select * from claims where job_id = ? and status = 'Pending' and worker != ? "
-                                   "order by claim_id", (rt.job_id, rt.address)):
+        for claim in rt.state.rows("select * from claims where job_id = ? and status = 'Pending' order by claim_id",
+                                   (rt.job_id,)):
+            if claim["worker"].lower() in self.own_workers:
+                continue
             try:
                 self.member.tick(claim, block)
             except Exception as exc:  # one claim's trouble must not stall the others' windows
@@ -71,8 +76,8 @@ class VerifierV2(Verifier):
         self._keep_approved_results()
         settle.resolve_disputes(rt, block, slack=settle.FALLBACK_BLOCKS)
         settle.finalize_claims(rt, block, slack=settle.FALLBACK_BLOCKS)
-        if job["pending_proposal"]:
-            self._watch_head(job["pending_proposal"], block, colluding)
+        if job["pending_proposal"] and cheat != "lazy":  # a lazy verifier rebuilds no head either
+            self._watch_head(job["pending_proposal"], block, colluding and not self.member.partners)
         rt.status.update(round=job["round"], claims_checked=self.claims_checked, disputes_judged=self.juror.disputes_judged,
                          seconds_verifying=round(self.verify_seconds, 3), updated_at=time.time())
 
