@@ -85,6 +85,7 @@ class Sentinel(VerifierV2):
                              "--planted-dev-account): an address of yours with no visible link to this one")
         self.own_workers |= {p.address.lower() for p in self.planted}
         self.blamed: set[int] = set()
+        rt.live_status = self.report  # computed when /status is asked, not on every tick
 
     def start(self) -> None:
         super().start()
@@ -103,7 +104,6 @@ class Sentinel(VerifierV2):
             p.outbox.check_sent()
             self._plant(p, job)
         self._blame_planted()
-        self.rt.status.update(self.report())
 
     # -- planting ------------------------------------------------------------------------------------------------
     def _plant(self, p: Planted, job: dict) -> None:
