@@ -6,7 +6,8 @@ that approves its claims (--partner), a worker that fakes and withholds, a junk-
 griefing challenger, a bogus-head aggregator. The sentinel plants faults under 2 identities of its own.
 
 It exits non-zero unless no fake reached a head, every adversary that got to cheat (a colluder counted with its
-partner) ended poorer, and every honest worker and verifier ended richer.
+partner) ended poorer, griefing cost the griefer on the claims it griefed (it is an honest juror otherwise, and
+juries pay well where fakes abound), and every honest worker and verifier ended richer.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from .chain.v2.terms import JobTermsV2
 from .chain.v2.views import ClaimStatus
 from .demo import (BLOCK_TIME_S, OWNER, NodeProcess, finalize_all, start_node, stop_nodes, wait_for_rounds,
                    wait_until_serving)
-from .incentives import holdings
+from .incentives import holdings, net_by_claim
 from .jobs import WEI_PER_ETH, create_job, save_spec, spec_path
 from .wallet.amounts import format_eth
 
@@ -79,8 +80,14 @@ def run_adversaries_demo(home: Path | None, rounds: int, timeout_s: float, conso
             console.print(f"[red]FAILED: {finalized.text()}; see {home / 'logs'}[/red]")
             return 1
         change = {name: holdings(ledger, a) - start[name] for name, a in accounts.items()}
-        failures = judge(ledger, deployment.block, accounts, change)
+        failures, griefing = judge(ledger, deployment.block, accounts, change)
         print_gains(console, change)
+        if griefing["griefed_claims"]:
+            console.print(f"griefer: {griefing['griefing_net_wei'] / WEI_PER_ETH:+.4f} ETH on the "
+                          f"{griefing['griefed_claims']} sound claims it challenged (the rest of its change is "
+                          "jury duty, honestly done)")
+        planted = sum(change[f"planted-{i}"] for i in PLANTED) + change["sentinel"]
+        console.print(f"the sentinel's cost to its owner: {-planted / WEI_PER_ETH:.4f} ETH in all")
         for failure in failures:
             console.print(f"[red]FAILED: {failure}[/red]")
         if not failures:
@@ -109,12 +116,21 @@ def judge(ledger, from_block: int, accounts: dict[str, str], change: dict[str, i
                 and by.get(e["args"]["proposer"]) == "bogus-aggregator" and e["args"]["newHead"] != e["args"]["parent"]}
     failures = [f"fake claim {c} of {submitted[c]} was accepted" for c in sorted(fakes)
                 if final.get(c) == ClaimStatus.ACCEPTED]
+    # The griefer is an honest juror, and in a network this full of fakes an honest juror earns well: what its
+    # griefing costs is measured on the sound claims it challenged, claim by claim.
+    griefed = {e["args"]["claimId"] for e in events if e["event"] == "Challenged"
+               and by.get(e["args"]["challenger"]) == "griefer" and final.get(e["args"]["claimId"]) is not None}
+    on_griefed = sum(net_by_claim(events).get(accounts["griefer"], {}).get(c, 0) for c in griefed)
+    if griefed and on_griefed >= 0:
+        failures.append(f"griefing {len(griefed)} sound claims cost the griefer nothing ({format_eth(on_griefed)})")
     for coalition in COALITIONS:
+        if coalition == ("griefer",):
+            continue
         if cheated & set(coalition) and sum(change[n] for n in coalition) >= 0:
             lost = format_eth(sum(change[n] for n in coalition))
             failures.append(f"{' + '.join(coalition)} cheated and did not lose ({lost})")
     failures += [f"{n} is honest and did not gain ({format_eth(change[n])})" for n in sorted(HONEST) if change[n] <= 0]
-    return failures
+    return failures, {"griefed_claims": len(griefed), "griefing_net_wei": on_griefed}
 
 
 def print_gains(console, change: dict[str, int]) -> None:
