@@ -189,10 +189,7 @@ def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
         if not wait_for_rounds(console, lambda: ledger.job(job_id).round, nodes, rounds, timeout_s, home):
             return 1
         console.print(f"{rounds} rounds done after {time.monotonic() - started:.0f} s")
-        t = DEMO_TERMS
-        settle_blocks = 2 + t.verify_window + t.challenge_window + 2 * (2 + t.commit_window + t.reveal_window)
-        finalized = finalize_all(ledger, dev_account(OWNER), deployment.block, job_id,
-                                 timeout_s=3 * settle_blocks * BLOCK_TIME_S + 10)
+        finalized = finalize_job(ledger, deployment.block, job_id, DEMO_TERMS)
         if not finalized.done:
             console.print(f"[red]FAILED: {finalized.text()}; see {home / 'logs'}[/red]")
             return 1
@@ -225,6 +222,13 @@ def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
     finally:
         stop_nodes(nodes)
         devnet.down(home)
+
+
+def finalize_job(ledger: LedgerV2, from_block: int, job_id: int, terms: JobTermsV2) -> "Finalization":
+    """finalize_all with time for the slowest claim: its windows, and a dispute with one jury redrawn."""
+    t = terms
+    settle_blocks = 2 + t.verify_window + t.challenge_window + 2 * (2 + t.commit_window + t.reveal_window)
+    return finalize_all(ledger, dev_account(OWNER), from_block, job_id, timeout_s=3 * settle_blocks * BLOCK_TIME_S + 10)
 
 
 @dataclass

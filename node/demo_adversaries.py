@@ -18,7 +18,7 @@ from pathlib import Path
 from .chain.devaccounts import dev_account
 from .chain.v2.terms import JobTermsV2
 from .chain.v2.views import ClaimStatus
-from .demo import (BLOCK_TIME_S, OWNER, NodeProcess, finalize_all, start_node, stop_nodes, wait_for_rounds,
+from .demo import (BLOCK_TIME_S, OWNER, NodeProcess, finalize_job, start_node, stop_nodes, wait_for_rounds,
                    wait_until_serving)
 from .incentives import holdings, net_by_claim
 from .jobs import WEI_PER_ETH, create_job, save_spec, spec_path
@@ -71,10 +71,7 @@ def run_adversaries_demo(home: Path | None, rounds: int, timeout_s: float, conso
         console.print(f"{len(nodes)} nodes serving; job {job_id} escrows 20 ETH; sentinel rate {SENTINEL_RATE}")
         if not wait_for_rounds(console, lambda: ledger.job(job_id).round, nodes, rounds, timeout_s, home):
             return 1
-        t = TERMS
-        settle_blocks = 2 + t.verify_window + t.challenge_window + 2 * (2 + t.commit_window + t.reveal_window)
-        finalized = finalize_all(ledger, dev_account(OWNER), deployment.block, job_id,
-                                 timeout_s=3 * settle_blocks * BLOCK_TIME_S + 10)
+        finalized = finalize_job(ledger, deployment.block, job_id, TERMS)
         stop_nodes(nodes)
         if not finalized.done:
             console.print(f"[red]FAILED: {finalized.text()}; see {home / 'logs'}[/red]")

@@ -65,7 +65,9 @@ def run(
     plant_from_round: Annotated[int, typer.Option(min=0, help="sentinel: plant nothing before this round")] = 0,
     yes: Annotated[bool, typer.Option("--yes", help="worker: agree to the job's terms without a prompt (recorded "
                                       "in HOME/consent.json); accepted and ignored by other roles")] = False,
-    max_threads: Annotated[Optional[int], typer.Option(help="worker: at most this many CPU threads for training")] = None,
+    max_threads: Annotated[Optional[int], typer.Option(min=1, help="at most this many torch CPU threads (default: "
+                                                       "this node's share of the cores among the nodes running "
+                                                       "under this --home)")] = None,
     device: Annotated[Optional[str], typer.Option(help="worker: cpu, or cuda (when present; tolerance-mode jobs)")] = None,
     max_disk: Annotated[Optional[str], typer.Option(help="worker: cap on stored artifacts, e.g. 2GB (old finalized "
                                                     "claims are pruned first)")] = None,
@@ -121,9 +123,11 @@ def run(
         extra["until_round"] = until_round
         if max_disk is not None:
             extra["max_disk_source"] = "--max-disk"
-    elif any(v is not None for v in worker_flags.values()):
-        raise ValueError("--max-threads, --device, --max-disk, --schedule, --only-when-idle, --idle-threshold and "
-                         f"--idle-grace apply to workers only, not to a {role}")
+    elif any(v is not None for k, v in worker_flags.items() if k != "max_threads"):
+        raise ValueError("--device, --max-disk, --schedule, --only-when-idle, --idle-threshold and --idle-grace "
+                         f"apply to workers only, not to a {role}")
+    else:
+        extra["max_threads"] = max_threads
     if relay is not None:
         if role != "verifier":
             raise ValueError(f"--relay applies to verifiers only, not to a {role}")
@@ -183,6 +187,19 @@ def check_address(flag: str, value: str) -> str:
     return to_checksum_address(value)
 
 
+def discovered_url(home: Path) -> str:
+    """The URL of the one node running under `home` (node/host_share.py); with none or several, say what to do."""
+    from node.host_share import running_nodes
+
+    nodes = running_nodes(home)
+    if len(nodes) == 1:
+        return nodes[0]["url"]
+    if not nodes:
+        raise ValueError(f"no node is running under {home} (start one with `gradchain node run`, or pass --url)")
+    listed = "; ".join(f"{n['role']} {n['address']} at {n['url']}" for n in nodes)
+    raise ValueError(f"{len(nodes)} nodes are running under {home}: pass --url, one of: {listed}")
+
+
 def upload_settings(accept_from: str | None, quota: str | None) -> tuple[tuple[str, ...], int]:
     """(peers, quota in bytes) from the two flags; both or neither, so no node accepts uploads without a cap."""
     from node.api.upload_auth import parse_peers
@@ -222,9 +239,11 @@ def worker_extra(home: Path, yes: bool, flags: dict) -> dict[str, Any]:
 
 @node_app.command("status")
 @user_errors
-def status(url: Annotated[str, typer.Option(help="the node's HTTP URL")] = "http://127.0.0.1:8600",
-           as_json: JsonOpt = False) -> None:
+def status(url: Annotated[Optional[str], typer.Option(help="the node's HTTP URL (default: the node running under "
+                                                      "--home, found in HOME/run)")] = None,
+           as_json: JsonOpt = False, home: HomeOpt = None) -> None:
     """What a running node reports: role, address, last block, its own counters."""
+    url = url or discovered_url(resolve_home(home))
     try:
         info = httpx.get(f"{url.rstrip('/')}/status", timeout=5).json()
     except httpx.HTTPError as exc:

@@ -24,6 +24,7 @@ from ..chain_identity import ChainMismatch, chain_identity, open_state_for_chain
 from ..diskspace import disk_full_as_error, is_disk_full
 from ..fetch import HttpFetcher
 from ..follower import EventFollower
+from ..host_share import Registration, ThreadShare
 from ..jobs import load_spec_for_job
 from ..outbox import Outbox
 from ..reorg import ChainReplaced, Rollback
@@ -87,6 +88,9 @@ class Runtime:
         self.server = BackgroundServer(create_app(self.context), options.host, options.port)
         self.public_url = options.public_url or self.server.url
         self._fetchers: dict[str, HttpFetcher] = {}
+        # torch's pool: this node's share of the host's cores among the nodes running here (node/host_share.py)
+        self.thread_share = ThreadShare(options.home, options.extra.get("max_threads"))
+        self._registration: Registration | None = None
 
     def _upload_policy(self) -> UploadPolicy | None:
         if not self.options.upload_peers:
@@ -280,6 +284,8 @@ class Runtime:
             with disk_full_as_error(self.options.data_dir):
                 self._run(tick, on_start, on_resume, may_warm_up)
         finally:
+            if self._registration is not None:
+                self._registration.remove()
             if self.server.thread.ident is not None:  # started (a thread never started cannot be joined)
                 self.server.stop()
 
@@ -300,6 +306,10 @@ class Runtime:
         if may_warm_up is None or may_warm_up():
             self.warm_up()
         self.server.start()
+        self._registration = Registration(self.options.home, {
+            "role": self.options.role, "address": self.address, "job": self.job_id, "url": self.server.url,
+            "public_url": self.public_url, "data_dir": str(self.options.data_dir)})
+        self.thread_share.refresh(force=True)
         self._await_job()
         if self.stopping.is_set():
             return
@@ -308,6 +318,7 @@ class Runtime:
         backoff = self.options.poll_interval_s
         while not self.stopping.is_set():
             try:
+                self.thread_share.refresh()
                 self.follower.poll()
                 if self.outbox.mark_lost_by_block_hash():
                     self.outbox.recover()

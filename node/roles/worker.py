@@ -19,7 +19,7 @@ from ..chain.enums import Role
 from ..chain.errors import ContractRevert
 from ..diskspace import check_free
 from ..worker_policy import earnings
-from ..worker_policy.caps import apply_thread_cap, check_device, check_device_for_spec, device_text
+from ..worker_policy.caps import check_device, check_device_for_spec, device_text
 from ..worker_policy.numerics import check_numerics_for_spec
 from ..worker_policy.consent import ConsentBook, ConsentRequired, ConsentSubject, describe, obtain_consent
 from ..worker_policy.gate import WAITING, ClaimAbandoned, WorkGate
@@ -45,7 +45,8 @@ class Worker:
         self.settings: WorkerSettings = extra.get("worker_settings") or WorkerSettings()
         self.ask = extra.get("ask")  # the interactive consent prompt (None: not a terminal)
         self.yes_source = extra.get("yes_source", "--yes")
-        self.threads = apply_thread_cap(self.settings.max_threads)
+        rt.thread_share.cap = self.settings.max_threads  # a cap on its share of the host (node/host_share.py)
+        self.threads: int | None = None  # set at start, once this node counts among the host's running nodes
         self.device = check_device(self.settings.device)
         self.idle = None
         if self.settings.only_when_idle:
@@ -80,6 +81,7 @@ class Worker:
         rt = self.rt
         job = rt.job()
         self._remember_job(job)
+        self.threads = rt.thread_share.refresh(force=True)
         check_device_for_spec(self.device, rt.spec.verification_mode)
         check_numerics_for_spec(rt.spec)
         self.claim_bytes = self._estimated_claim_bytes()

@@ -1,14 +1,5 @@
-"""Resource caps applied to this process: torch's CPU thread count and the device training runs on."""
+"""The device training runs on (torch's thread count is the host's share: node/host_share.py)."""
 from __future__ import annotations
-
-
-def apply_thread_cap(max_threads: int | None) -> int:
-    """Cap torch's intra-op CPU threads (results do not depend on it: prover/determinism.py); returns the count."""
-    import torch
-
-    if max_threads is not None:
-        torch.set_num_threads(max_threads)
-    return torch.get_num_threads()
 
 
 def check_device(device: str) -> str:

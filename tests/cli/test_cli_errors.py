@@ -105,3 +105,8 @@ def test_new_deployment_files_say_ledger_version_2(tmp_path):
 ])
 def test_adversary_and_sentinel_flags_are_checked_before_anything_starts(home, args, names):
     assert_one_line_error(gradchain("node", "run", "--job", "1", *args, home=home), *names)
+
+
+def test_node_status_without_url_finds_no_node_and_says_how_to_start_one(home):
+    assert_one_line_error(gradchain("node", "status", home=home), "no node is running under", "gradchain node run",
+                          "--url")

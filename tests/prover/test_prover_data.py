@@ -63,3 +63,22 @@ def test_batch_indices_are_pure_and_depend_on_every_input():
     assert base != batch_indices(SPEC_HASH, 3, ALICE, 7, 1000, 32, job_key=OTHER_JOB_KEY)
     with pytest.raises(ValueError, match="20-byte hex address"):
         batch_indices(SPEC_HASH, 0, "0x1234", 0, 1000, 4, job_key=JOB_KEY)
+
+
+def test_digits_are_read_from_scikit_learns_file_exactly_as_its_loader_gives_them_without_importing_it():
+    import subprocess
+    import sys
+
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from prover.datasets import _digits_arrays
+
+    pixels, labels = _digits_arrays()
+    d = load_digits()
+    assert np.array_equal(pixels, d.data) and np.array_equal(labels, d.target)
+    # A node's start-up loads the data without scikit-learn (and scipy) in the process: about a second saved.
+    probe = ("import sys; from prover.presets import digits_spec; from prover.datasets import load_dataset; "
+             "load_dataset(digits_spec()); assert 'sklearn' not in sys.modules, 'sklearn imported'")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]

@@ -201,7 +201,8 @@ def test_idle_only_worker_pauses_under_load_resumes_and_its_claim_verifies(chain
             verdict = verify_claim(SPEC, claim, ledger.job(job_id).head, b"\x02" * 32,
                                    dev_account(9).address, fetch, every_segment=True)
         assert verdict.decision == "approve", verdict
-        status = subprocess.run([sys.executable, "-m", "node.cli", "node", "status", "--url", worker.url],
+        # No --url: `node status` finds the one node running under this home (HOME/run, node/host_share.py).
+        status = subprocess.run([sys.executable, "-m", "node.cli", "node", "status", "--home", str(home)],
                                 capture_output=True, text=True, cwd=REPO, timeout=60)
         assert "est_reward_per_hour_eth" in status.stdout and "seconds_paused" in status.stdout, status
     finally:
