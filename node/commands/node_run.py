@@ -17,6 +17,7 @@ node_app = typer.Typer(help="Run a node (worker, verifier, aggregator or sentine
                        no_args_is_help=True)
 
 ROLES = ("worker", "verifier", "aggregator", "sentinel")
+stopped_cleanly = False  # set once `node run` returned after SIGTERM/Ctrl-C, everything committed
 # DEMO/TESTS ONLY: the adversaries the protocol must defeat, by role.
 CHEATS = {"worker": ("skip-training", "fake-withhold", "junk"), "verifier": ("lazy", "collude", "grief"),
           "aggregator": ("bogus-head",)}
@@ -162,6 +163,8 @@ def run(
                err=True)
     runtime.run(role_loop.tick, on_start=role_loop.start, on_resume=getattr(role_loop, "resume", None),
                 may_warm_up=getattr(role_loop, "may_warm_up", None))
+    global stopped_cleanly
+    stopped_cleanly = True  # node/cli.py main: exit without the interpreter's teardown
 
 
 def sentinel_extra(home: Path, rate: float | None, wallets: list[str], dev_indices: list[int],
