@@ -33,6 +33,8 @@ def _mount_subcommands() -> None:
 @app.command("demo")
 def demo(home: str = typer.Option(None, help="keep the demo's files here (default: a new temp dir)"),
          rounds: int = typer.Option(3, help="rounds to run"),
+         workers: int = typer.Option(3, help="honest workers (beside the one cheater)"),
+         verifiers: int = typer.Option(6, help="verifiers, 2 of them colluding with the cheater"),
          timeout: float = typer.Option(300, help="give up after this many seconds"),
          adversaries: bool = typer.Option(False, "--adversaries", help="run the whole cast of adversaries (lazy, "
                                           "colluding and griefing verifiers, faking, withholding and junk workers, a "
@@ -48,11 +50,17 @@ def demo(home: str = typer.Option(None, help="keep the demo's files here (defaul
 
     # Piped into a log (CI), rich would wrap the closing tables at 80 columns.
     console = Console() if sys.stdout.isatty() else Console(width=140)
+    from node.demo import Cast
+
+    try:
+        Cast.of(workers, verifiers)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     if adversaries:
         from node.demo_adversaries import run_adversaries_demo
 
         raise typer.Exit(run_adversaries_demo(home, rounds, max(timeout, 900), console))
-    raise typer.Exit(run_demo(home, rounds, timeout, console))
+    raise typer.Exit(run_demo(home, rounds, timeout, console, workers, verifiers))
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ the way an auditor would: from chain events, and from heads fetched over HTTP an
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -33,16 +34,49 @@ from .chain.v2.views import ClaimStatus, DisputeStatus, LedgerV2
 from .jobs import WEI_PER_ETH, create_job, save_spec, spec_path
 
 OWNER = 0
-HONEST_WORKERS = (1, 2, 3)
-CHEATER = 4
-HONEST_VERIFIERS = (5, 6, 7, 8)
-COLLUDERS = (9, 10)
-AGGREGATOR = 11
+N_COLLUDERS = 2
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Dev account indices of the demo's nodes: `workers` honest workers and a cheater, `verifiers` verifiers of
+    which N_COLLUDERS collude with the cheater, and an aggregator (default 3 and 6: the README's demo)."""
+
+    honest_workers: tuple[int, ...]
+    cheater: int
+    honest_verifiers: tuple[int, ...]
+    colluders: tuple[int, ...]
+    aggregator: int
+
+    @classmethod
+    def of(cls, workers: int = 3, verifiers: int = 6) -> "Cast":
+        if workers < 1 or verifiers < N_COLLUDERS + 3:
+            raise ValueError(f"--workers must be at least 1 and --verifiers at least {N_COLLUDERS + 3} (a committee "
+                             f"of 3 honest seats beside the {N_COLLUDERS} colluders), got {workers} and {verifiers}")
+        n = iter(range(1, 1 + workers + 1 + verifiers + 1))
+        cast = cls(tuple(next(n) for _ in range(workers)), next(n),
+                   tuple(next(n) for _ in range(verifiers - N_COLLUDERS)), tuple(next(n) for _ in range(N_COLLUDERS)),
+                   next(n))
+        from .chain.devaccounts import ANVIL_ACCOUNT_COUNT
+
+        if cast.aggregator >= ANVIL_ACCOUNT_COUNT:
+            raise ValueError(f"--workers {workers} --verifiers {verifiers} needs {cast.aggregator + 1} dev accounts; "
+                             f"the devnet has {ANVIL_ACCOUNT_COUNT}")
+        return cast
 # Blocks of 0.25 s. A member replays about 1 s per claim and may be drawn for several claims of a round at once.
 # Juries of 5: with 6 seats and one challenger, every non-party is drawn, so the 2 colluders are always outvoted.
 BLOCK_TIME_S = 0.25
 DEMO_TERMS = JobTermsV2(submit_window=20, verify_window=20, challenge_window=12, jury_size=5, commit_window=12,
                         reveal_window=8, head_window=8)
+
+
+def demo_terms(cast: Cast) -> JobTermsV2:
+    """DEMO_TERMS, with verify and challenge windows that grow with the claims each verifier is drawn for in a
+    round (about 1 s of replay each on 2 cores): 13 claims on 8 verifiers missed 5-second windows (measured)."""
+    workers, verifiers = len(cast.honest_workers) + 1, len(cast.honest_verifiers) + len(cast.colluders)
+    load = -(-workers * DEMO_TERMS.committee_size // verifiers)  # ceil: claims per verifier per round
+    return dataclasses.replace(DEMO_TERMS, verify_window=max(DEMO_TERMS.verify_window, 10 * load),
+                               challenge_window=max(DEMO_TERMS.challenge_window, 4 * load))
 
 
 @dataclass
@@ -134,15 +168,15 @@ def wait_for_rounds(console, current_round, nodes: list[NodeProcess], rounds: in
             time.sleep(0.5)
 
 
-def plan_nodes(home: Path) -> list[NodeProcess]:
+def plan_nodes(home: Path, cast: Cast) -> list[NodeProcess]:
     def node(name: str, role: str, index: int) -> NodeProcess:
         return NodeProcess(name, role, index, free_port(), home / "logs" / f"{name}.log")
 
-    nodes = [node(f"worker-{i}", "worker", idx) for i, idx in enumerate(HONEST_WORKERS, start=1)]
-    nodes.append(node("cheater", "worker", CHEATER))
-    nodes += [node(f"verifier-{i}", "verifier", idx) for i, idx in enumerate(HONEST_VERIFIERS, start=1)]
-    nodes += [node(f"colluder-{i}", "verifier", idx) for i, idx in enumerate(COLLUDERS, start=1)]
-    nodes.append(node("aggregator", "aggregator", AGGREGATOR))
+    nodes = [node(f"worker-{i}", "worker", idx) for i, idx in enumerate(cast.honest_workers, start=1)]
+    nodes.append(node("cheater", "worker", cast.cheater))
+    nodes += [node(f"verifier-{i}", "verifier", idx) for i, idx in enumerate(cast.honest_verifiers, start=1)]
+    nodes += [node(f"colluder-{i}", "verifier", idx) for i, idx in enumerate(cast.colluders, start=1)]
+    nodes.append(node("aggregator", "aggregator", cast.aggregator))
     return nodes
 
 
@@ -157,11 +191,12 @@ def node_args(node: NodeProcess, nodes: list[NodeProcess], rounds: int) -> tuple
     return ("--relay", next(n.url for n in nodes if n.role == "aggregator"))
 
 
-def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
+def run_demo(home: Path | None, rounds: int, timeout_s: float, console, workers: int = 3, verifiers: int = 6) -> int:
     from . import devnet
     from .demo_report import build_report, check_outcome, print_report
     from .wallet.session import open_ledger
 
+    cast = Cast.of(workers, verifiers)
     started = time.monotonic()
     home = Path(home) if home else Path(tempfile.mkdtemp(prefix="gradchain-demo-"))
     console.print(f"[bold]gradchain demo[/bold]: files in {home}")
@@ -174,7 +209,7 @@ def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
         spec = digits_spec()
         job_id = 1  # a fresh devnet's first job; the nodes start first and wait for it
         save_spec(spec_path(home, job_id), spec)
-        nodes = plan_nodes(home)
+        nodes = plan_nodes(home, cast)
         for node in nodes:
             start_node(node, home, job_id, node_args(node, nodes, rounds))
         console.print("starting " + ", ".join(f"{n.name} ({n.address[:8]}…, :{n.port})" for n in nodes))
@@ -182,14 +217,16 @@ def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
             console.print(f"[red]nodes did not come up; see {home / 'logs'}[/red]")
             return 1
         console.print(f"all {len(nodes)} nodes serving after {time.monotonic() - started:.0f} s")
-        job = create_job(ledger, dev_account(OWNER), spec, DEMO_TERMS, 20 * WEI_PER_ETH, home=home)
+        terms = demo_terms(cast)
+        job = create_job(ledger, dev_account(OWNER), spec, terms, 20 * WEI_PER_ETH, home=home)
         assert job["job_id"] == job_id, job
         console.print(f"devnet {deployment.rpc_url}, ledger v2 {deployment.address}; job {job_id} escrows 20 ETH, "
-                      f"committees of {DEMO_TERMS.committee_size}, juries of {DEMO_TERMS.jury_size}")
+                      f"committees of {terms.committee_size}, juries of {terms.jury_size}, verify window {terms.verify_window} "
+                      f"blocks")
         if not wait_for_rounds(console, lambda: ledger.job(job_id).round, nodes, rounds, timeout_s, home):
             return 1
         console.print(f"{rounds} rounds done after {time.monotonic() - started:.0f} s")
-        finalized = finalize_job(ledger, deployment.block, job_id, DEMO_TERMS)
+        finalized = finalize_job(ledger, deployment.block, job_id, terms)
         if not finalized.done:
             console.print(f"[red]FAILED: {finalized.text()}; see {home / 'logs'}[/red]")
             return 1
@@ -206,10 +243,10 @@ def run_demo(home: Path | None, rounds: int, timeout_s: float, console) -> int:
         console.print(f"gas, from this run's receipts: {per:,.0f} per accepted claim on the settlement path "
                       f"({gas['accepted_claims']} accepted; submit, approvals, finalization, heads; disputes "
                       f"{gas['groups'].get('disputes', 0):,} more in all)" if per else "gas: no accepted claim")
-        failures = check_outcome(report, cheater=dev_account(CHEATER).address,
-                                 honest_workers=[dev_account(i).address for i in HONEST_WORKERS],
-                                 honest_verifiers=[dev_account(i).address for i in HONEST_VERIFIERS],
-                                 colluders=[dev_account(i).address for i in COLLUDERS])
+        failures = check_outcome(report, cheater=dev_account(cast.cheater).address,
+                                 honest_workers=[dev_account(i).address for i in cast.honest_workers],
+                                 honest_verifiers=[dev_account(i).address for i in cast.honest_verifiers],
+                                 colluders=[dev_account(i).address for i in cast.colluders])
         elapsed = time.monotonic() - started
         if failures:
             for failure in failures:

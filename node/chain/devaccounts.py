@@ -6,7 +6,7 @@ from eth_account.signers.local import LocalAccount
 
 ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 ANVIL_CHAIN_ID = 31337
-ANVIL_ACCOUNT_COUNT = 20  # node/chain/anvil.py starts anvil with this many funded accounts
+ANVIL_ACCOUNT_COUNT = 32  # node/chain/anvil.py starts anvil with this many funded accounts
 
 Account.enable_unaudited_hdwallet_features()
 
