@@ -25,6 +25,7 @@ from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
 
+from . import cpu_split
 from .api.server import free_port
 from .chain.devaccounts import dev_account
 from .chain.errors import ContractRevert
@@ -227,9 +228,11 @@ def run_demo(home: Path | None, rounds: int, timeout_s: float, console, workers:
         console.print(f"devnet {deployment.rpc_url}, ledger v2 {deployment.address}; job {job_id} escrows 20 ETH, "
                       f"committees of {terms.committee_size}, juries of {terms.jury_size}, verify window {terms.verify_window} "
                       f"blocks")
+        cpu_at_start = cpu_split.sample(nodes, home)
         if not wait_for_rounds(console, lambda: ledger.job(job_id).round, nodes, rounds, timeout_s, home):
             return 1
         console.print(f"{rounds} rounds done after {time.monotonic() - started:.0f} s")
+        cpu_split.print_split(console, cpu_at_start, cpu_split.sample(nodes, home), len(nodes))
         finalized = finalize_job(ledger, deployment.block, job_id, terms)
         if not finalized.done:
             console.print(f"[red]FAILED: {finalized.text()}; see {home / 'logs'}[/red]")
@@ -247,6 +250,10 @@ def run_demo(home: Path | None, rounds: int, timeout_s: float, console, workers:
         console.print(f"gas, from this run's receipts: {per:,.0f} per accepted claim on the settlement path "
                       f"({gas['accepted_claims']} accepted; submit, approvals, finalization, heads; disputes "
                       f"{gas['groups'].get('disputes', 0):,} more in all)" if per else "gas: no accepted claim")
+        sent = sum(f["txs"] for f in gas["functions"].values())
+        reverted = sum(f["reverted"] for f in gas["functions"].values())
+        console.print(f"transactions: {sent} sent to the ledger, {reverted} reverted on chain (lost races), "
+                      f"{100 * reverted / max(sent, 1):.1f}%")
         failures = check_outcome(report, cheater=dev_account(cast.cheater).address,
                                  honest_workers=[dev_account(i).address for i in cast.honest_workers],
                                  honest_verifiers=[dev_account(i).address for i in cast.honest_verifiers],

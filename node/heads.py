@@ -10,6 +10,7 @@ import json
 from eth_abi import encode
 from eth_utils import keccak
 
+from .cpu_account import measured
 from .state import NodeState
 
 ZERO32 = b"\0" * 32
@@ -45,8 +46,9 @@ def round_mean(runtime, job_id: int, round_: int):
         head = bytes.fromhex(head_row["head"][2:])
         return head, runtime.head_tensors(head, round_)
     results = [runtime.checkpoint(bytes.fromhex(c["result"][2:]), c["artifact_uri"]) for c in claims]
-    mean = mean_checkpoints(results)
-    head = checkpoint_id(mean)
+    with measured(runtime, "aggregation"):
+        mean = mean_checkpoints(results)
+        head = checkpoint_id(mean)
     runtime.keep_checkpoint(head, mean)
     return head, mean
 

@@ -13,6 +13,7 @@ from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
+from web3.types import RPCEndpoint
 
 from .artifacts import Artifact
 from .errors import ChainError, ContractRevert, abi_type, decode_revert
@@ -23,7 +24,10 @@ GAS_HEADROOM = 1.3
 
 def connect(rpc_url: str, timeout_s: float = 10.0) -> Web3:
     """A Web3 on `rpc_url`, checked to answer: an unreachable node is a clear error, not a hang."""
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout_s}))
+    # web3 asks for the chain id before every call and transaction it validates: 2 of every 5 requests a node
+    # sent (bench/network_share.py). It is the one answer cached: blocks and logs must stay fresh for reorgs.
+    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout_s}, cache_allowed_requests=True,
+                                cacheable_requests={RPCEndpoint("eth_chainId")}))
     try:
         w3.eth.chain_id
     except Exception as exc:  # requests' ConnectionError, timeouts, bad JSON...

@@ -5,6 +5,7 @@ import functools
 import signal
 import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from ..api.server import BackgroundServer
 from ..api.upload_policy import UploadPolicy
 from ..artifact_store import ArtifactStore
 from ..chain.errors import ChainError, ContractRevert
+from ..cpu_account import CpuAccount, measure_chain_io, measure_methods
 from ..chain_identity import ChainMismatch, chain_identity, open_state_for_chain
 from ..diskspace import disk_full_as_error, is_disk_full
 from ..fetch import HttpFetcher
@@ -29,6 +31,10 @@ from ..jobs import load_spec_for_job
 from ..outbox import Outbox
 from ..reorg import ChainReplaced, Rollback
 from ..wallet.session import open_ledger
+
+
+JOB_CACHE_MAX_AGE_S = 2.0
+BLOCK_FRESH_S = 0.2  # a block number this young is reused (a block every 0.25 s on the devnet, 12 s on mainnet)
 
 
 @dataclass
@@ -63,6 +69,8 @@ class Runtime:
         self.options = options
         session = open_ledger(options.home, options.rpc_url, options.deployment_file)
         self.ledger, self.deployment = session.ledger, session.deployment
+        self.cpu = CpuAccount()  # where this node's CPU goes, in /status (bench/network_share.py reads it)
+        measure_chain_io(self.ledger, self.cpu)
         self.account = options.account
         self.address = options.account.address
         self.job_id = options.job_id
@@ -91,6 +99,7 @@ class Runtime:
         # torch's pool: this node's share of the host's cores among the nodes running here (node/host_share.py)
         self.thread_share = ThreadShare(options.home, options.extra.get("max_threads"))
         self._registration: Registration | None = None
+        self._job_cache: tuple[int, float, object] | None = None  # (follower.events_applied, time read, JobState)
 
     def _upload_policy(self) -> UploadPolicy | None:
         if not self.options.upload_peers:
@@ -102,6 +111,8 @@ class Runtime:
         details = self.status.copy()  # a copy (atomic under the GIL): the role loop updates it while we read
         if self.live_status is not None:
             details.update(self.live_status())
+        details["cpu_seconds"] = self.cpu.snapshot()
+        details["rpc_calls"] = dict(self.cpu.rpc_calls)
         return details
 
     # -- job facts -----------------------------------------------------------------------------------------
@@ -110,9 +121,17 @@ class Runtime:
         honest until then, so that an honest network can first be shown to run clean)."""
         return self.options.cheat is not None and round_ >= self.options.extra.get("cheat_from_round", 0)
 
-    def job(self) -> dict:
-        """The job's state and terms under the names every role reads."""
-        state, p = self.ledger.job(self.job_id), self.job_params
+    def job(self, fresh: bool = False) -> dict:
+        """The job's state and terms under the names every role reads.
+
+        The state is read once and reused until the follower applies an event (every change of a job's state
+        emits one) or JOB_CACHE_MAX_AGE_S passes: a role acts at most a block or two after the change, and idle
+        nodes stop reading the contract every tick. `fresh`: read it now (after sending a transaction)."""
+        cached = self._job_cache
+        if (fresh or cached is None or cached[0] != self.follower.events_applied
+                or time.monotonic() - cached[1] >= JOB_CACHE_MAX_AGE_S):
+            cached = self._job_cache = (self.follower.events_applied, time.monotonic(), self.ledger.job(self.job_id))
+        state, p = cached[2], self.job_params
         return {"round": state.round, "round_start": state.round_start, "head": state.head,
                 "open_claims": state.open_claims, "pending_proposal": state.pending_proposal,
                 "accepted_count": state.accepted_count, "submit_window": p.submit_window,
@@ -126,6 +145,10 @@ class Runtime:
         return self.ledger.job_params(self.job_id)
 
     def block(self) -> int:
+        """The chain's block number: the follower's own read of this tick if it is fresh, else a new one."""
+        seen = self.follower.latest_seen
+        if seen is not None and time.monotonic() - seen[1] < BLOCK_FRESH_S:
+            return seen[0]
         return self.ledger.w3.eth.block_number
 
     # -- checkpoints -----------------------------------------------------------------------------------------
@@ -145,7 +168,8 @@ class Runtime:
 
     def fetcher(self, base_url: str) -> HttpFetcher:
         if base_url not in self._fetchers:
-            self._fetchers[base_url] = HttpFetcher(base_url)
+            fetcher = self._fetchers[base_url] = HttpFetcher(base_url)
+            measure_methods(fetcher, ("fetch",), self.cpu, "http")
         return self._fetchers[base_url]
 
     def checkpoint(self, checkpoint_id: bytes, artifact_uri: str):
@@ -315,6 +339,7 @@ class Runtime:
             return
         if on_start:
             on_start()  # e.g. a worker without consent raises: the server stops, the caller says why
+        self.cpu.mark_ready()
         backoff = self.options.poll_interval_s
         while not self.stopping.is_set():
             try:

@@ -31,8 +31,9 @@ class Verifier:
             verdict = abstain("artifact_uri_invalid", detail=f"artifactURI {claim['artifact_uri']!r} is not usable")
         else:
             # Replays in a subprocess that runs the spec's numerics profile if this process runs another.
-            verdict = verify_claim(rt.spec, subject_of(rt, claim), round_head(rt, claim["round"]), seed, rt.address,
-                                   fetch, samples=samples, replay=replay_for(rt.spec))
+            with rt.cpu.measure("replay"):  # fetching inside it is charged to "http"
+                verdict = verify_claim(rt.spec, subject_of(rt, claim), round_head(rt, claim["round"]), seed,
+                                       rt.address, fetch, samples=samples, replay=replay_for(rt.spec))
         self.verify_seconds += time.perf_counter() - started
         self.claims_checked += 1
         row = {"kind": "claim", "subject_id": claim["claim_id"], "decision": verdict.decision,

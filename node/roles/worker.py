@@ -210,9 +210,10 @@ class Worker:
             self.gate.between_segments(still_useful=lambda: rt.block() < closes_at)
 
         prove = self.prove if rt.cheating(round_) else self.prove_honestly
-        proof = prove(spec, head_tensors, round_, rt.address, DirStore(rt.store.root),
-                           keep_every=rt.options.keep_every, progress=between_segments, device=self.device,
-                           job_key=rt.job_key)
+        with rt.cpu.measure("training"):  # its pauses between segments cost no CPU; their block reads, "chain"
+            proof = prove(spec, head_tensors, round_, rt.address, DirStore(rt.store.root),
+                          keep_every=rt.options.keep_every, progress=between_segments, device=self.device,
+                          job_key=rt.job_key)
         if self.progress["segments_done"] == 0:  # a strategy that reports no progress (the demo's cheater)
             self.steps_done += spec.steps_per_claim
         return proof

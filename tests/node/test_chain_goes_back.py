@@ -25,6 +25,9 @@ from prover.presets import digits_spec
 from node_network import FIVE_NODES, Network, db_rows, five_node_network
 from waiting import wait_for
 
+# Real node processes racing chain windows: the slow part of the suite (-m "not network" leaves it out).
+pytestmark = pytest.mark.network
+
 # Short windows: no node restarts here, only the chain. 40 blocks of 0.25 s. Two seats: every committee is both.
 TERMS = JobTermsV2(committee_size=2, quorum=2, submit_window=40, verify_window=30, challenge_window=6,
                    head_window=6)

@@ -25,6 +25,9 @@ from prover.presets import digits_spec
 from node_network import db_rows, five_node_network
 from waiting import wait_for
 
+# Real node processes racing chain windows: the slow part of the suite (-m "not network" leaves it out).
+pytestmark = pytest.mark.network
+
 ACCEPTED = ClaimStatus.ACCEPTED
 # Windows are generous because a restarted node needs a few seconds on a loaded 2-core CI machine to come back
 # before the round (or the claim's vote) closes: 60 blocks of 0.25 s.

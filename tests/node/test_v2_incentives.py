@@ -25,13 +25,16 @@ from prover.presets import digits_spec
 
 from node_network import Network, free_port
 
+# Real node processes racing chain windows: the slow part of the suite (-m "not network" leaves it out).
+pytestmark = pytest.mark.network
+
 # A round holds up to 5 disputes judged at once (3 planted faults, griefed claims): a juror on several juries
 # replays for each before it commits, and a member re-judges its draws before it challenges, so the commit and
 # challenge windows are longer than the v2 network test's (14 and 12 blocks missed both, once each).
 TERMS = JobTermsV2(submit_window=28, verify_window=64, challenge_window=40, jury_size=3, commit_window=40,
                    reveal_window=24, head_window=16)
-SENTINEL_WAKES = 2  # rounds 0 and 1 run without a sentinel
-END_ROUND = 5  # rounds 2, 3 and 4 with one
+SENTINEL_WAKES = 1  # round 0 runs without a sentinel
+END_ROUND = 4  # rounds 1, 2 and 3 with one
 # ρ high enough that each of the 3 identities plants in every round beside 2 honest claims (ρ/(1-ρ)·2/3 >= 1): a
 # test network is small; at the default ρ = 0.05 a network of 2 workers sees a planted fault every ~10 rounds.
 RATE = "0.7"

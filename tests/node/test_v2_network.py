@@ -31,6 +31,9 @@ from prover.presets import digits_spec
 
 from node_network import Network, free_port
 
+# Real node processes racing chain windows: the slow part of the suite (-m "not network" leaves it out).
+pytestmark = pytest.mark.network
+
 # The reveal window outlasts a verifier's restart (no torch import before it reveals): a few seconds under load.
 # The submit window (7 s) holds a worker's training and the verify window (16 s) a member's first replays, with
 # 15 processes on 2 cores.

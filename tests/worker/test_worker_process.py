@@ -30,6 +30,9 @@ from verifier.verify import verify_claim
 
 from worker_chain import SPEC, TERMS, deploy, mine, new_job, worker_stake
 
+# Real node processes racing chain windows: the slow part of the suite (-m "not network" leaves it out).
+pytestmark = pytest.mark.network
+
 REPO = Path(__file__).resolve().parents[2]
 PAUSE_LIMIT_S = 5.0  # "within a few seconds": the idle sample interval (0.5 s) plus one segment, with margin
 SPIN = "while True: pass"

@@ -32,7 +32,7 @@ class AggregatorV2:
             self.relay.tick(block)
         settle.finalize_claims(rt, block)
         settle.resolve_disputes(rt, block)
-        job = rt.job()  # again: settling may have ended the round
+        job = rt.job()  # again: settling may have ended the round (once the follower has seen it)
         rt.status.update(round=job["round"], head="0x" + job["head"].hex(), approvals_relayed=self.relay.relayed)
         if job["pending_proposal"]:
             settle.finalize_head(rt, job["pending_proposal"], block)

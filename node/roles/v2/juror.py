@@ -100,7 +100,8 @@ class Juror:
         if found is not None:
             return found
         d = rt.ledger.dispute(dispute_id)  # the named segments are sealed by now (the seal precedes the seed)
-        verdicts, reason = self._judge(d)
+        with rt.cpu.measure("replay"):
+            verdicts, reason = self._judge(d)
         self.disputes_judged += 1
         row = {"dispute_id": dispute_id, "attempt": attempt, "verdicts": str(verdicts),
                "salt": "0x" + os.urandom(32).hex(), "reason": json.dumps(reason, default=str),

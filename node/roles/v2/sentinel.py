@@ -129,8 +129,10 @@ class Sentinel(VerifierV2):
         if rt.ledger.stake(p.address, Role.WORKER).unlocked < rt.job_params.claim_bond:
             return  # the top-up is not mined yet
         head = job["head"]
-        proof = prove_planted_fault(rt.spec, rt.head_tensors(head, round_), round_, p.address, p.secret,
-                                    DirStore(rt.store.root), job_key=rt.job_key)
+        head_tensors = rt.head_tensors(head, round_)
+        with rt.cpu.measure("training"):
+            proof = prove_planted_fault(rt.spec, head_tensors, round_, p.address, p.secret, DirStore(rt.store.root),
+                                        job_key=rt.job_key)
         rt.store.put("transcript", proof.transcript.to_bytes(), expected_id=proof.transcript.root)
         rt.state.log("planted", round=round_, worker=p.address, root="0x" + proof.transcript.root.hex())
         from ...chain.errors import ContractRevert

@@ -1,0 +1,144 @@
+"""Useful share: how much of a real network's CPU is training, round by round (issue 15).
+
+    .venv/bin/python bench/network_share.py                           # 3 workers, 3 verifiers, 10 rounds
+    .venv/bin/python bench/network_share.py --steps 30 --every 10     # the demo's claim size, for comparison
+    .venv/bin/python bench/network_share.py --workers 6 --verifiers 4 --rounds 12
+
+A devnet, a funded digits job and honest `gradchain node run` processes (workers, verifiers, an aggregator), as
+the demo starts them. Every node measures its own CPU by kind (node/cpu_account.py: thread CPU time around
+training, replay, head aggregation, chain I/O and artifact fetches; the rest of the process is "other") and
+serves it at /status; anvil's CPU is read from /proc. At each round's start the bench reads every node, so each
+round's CPU is split by kind across all processes. Start-up (imports, warm-up, staking, up to a node's first
+tick) is reported apart, and the steady state is the rounds after the first two.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from node import devnet  # noqa: E402
+from node.api.server import free_port  # noqa: E402
+from node.chain.devaccounts import dev_account  # noqa: E402
+from node.chain.v2.gas_receipts import gas_per_accepted_claim  # noqa: E402
+from node.chain.v2.terms import JobTermsV2  # noqa: E402
+from node.cpu_split import COLUMNS, rpc_rates, sample, share_line  # noqa: E402
+from node.demo import BLOCK_TIME_S, NodeProcess, start_node, stop_nodes, wait_until_serving  # noqa: E402
+from node.jobs import WEI_PER_ETH, create_job, save_spec, spec_path  # noqa: E402
+from node.wallet.session import open_ledger  # noqa: E402
+from prover.presets import digits_spec  # noqa: E402
+
+STEADY_FROM_ROUND = 2
+
+
+def plan(home: Path, workers: int, verifiers: int) -> list[NodeProcess]:
+    def node(name: str, role: str, index: int) -> NodeProcess:
+        return NodeProcess(name, role, index, free_port(), home / "logs" / f"{name}.log")
+
+    n = iter(range(1, workers + verifiers + 2))
+    return ([node(f"worker-{i}", "worker", next(n)) for i in range(1, workers + 1)]
+            + [node(f"verifier-{i}", "verifier", next(n)) for i in range(1, verifiers + 1)]
+            + [node("aggregator", "aggregator", next(n))])
+
+
+def args_for(node: NodeProcess, nodes: list[NodeProcess], rounds: int) -> tuple[str, ...]:
+    aggregator = next(n for n in nodes if n.role == "aggregator")
+    if node.role == "worker":
+        return ("--until-round", str(rounds + 1))
+    if node.role == "verifier":
+        return ("--relay", aggregator.url)
+    return tuple(a for n in nodes if n.role == "verifier" for a in ("--peer", n.url))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--workers", type=int, default=3)
+    ap.add_argument("--verifiers", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--steps", type=int, default=3000, help="H, steps per claim")
+    ap.add_argument("--every", type=int, default=100, help="k, steps per segment")
+    ap.add_argument("--samples", type=int, default=1, help="s, segments each committee member replays")
+    ap.add_argument("--submit-window", type=int, default=0, help="blocks (0: sized from --steps)")
+    ap.add_argument("--timeout", type=float, default=1800.0)
+    ap.add_argument("--home", type=Path, default=None)
+    a = ap.parse_args()
+
+    home = a.home or Path(tempfile.mkdtemp(prefix="gradchain-share-"))
+    spec = digits_spec(steps_per_claim=a.steps, checkpoint_every=a.every)
+    # The submit window holds a claim's training with the host's cores shared among the workers (about 0.5 ms a
+    # step with proving on this machine's cores), and twice that for slack; the rest as the demo's.
+    submit = a.submit_window or max(20, int(2 * a.steps * 0.0005 * max(1, a.workers / 2) / BLOCK_TIME_S))
+    terms = JobTermsV2(committee_size=3, quorum=2, samples_per_member=a.samples, submit_window=submit,
+                       verify_window=20, challenge_window=12, jury_size=3, commit_window=12, reveal_window=8,
+                       head_window=8)
+    share = terms.committee_size * a.samples * a.every / a.steps
+    print(f"bench/network_share: {a.workers} workers, {a.verifiers} verifiers, an aggregator; digits H={a.steps} "
+          f"k={a.every} D={terms.committee_size} s={a.samples} (verification share D*s*k/H = {100 * share:.1f}%), "
+          f"submit window {submit} blocks of {BLOCK_TIME_S} s; files in {home}")
+    deployment = devnet.up(home, port=free_port(), block_time=BLOCK_TIME_S)
+    nodes = plan(home, a.workers, a.verifiers)
+    try:
+        ledger = open_ledger(home).ledger
+        save_spec(spec_path(home, 1), spec)
+        for node in nodes:
+            start_node(node, home, 1, args_for(node, nodes, a.rounds))
+        if not wait_until_serving(nodes, timeout_s=180):
+            print(f"nodes did not come up; see {home / 'logs'}")
+            return 1
+        create_job(ledger, dev_account(0), spec, terms, 50 * WEI_PER_ETH, home=home)
+        samples: list[tuple[int, float, dict]] = []
+        deadline = time.monotonic() + a.timeout
+        while (r := ledger.job(1).round) <= a.rounds:
+            if not samples or samples[-1][0] != r:
+                samples.append((r, time.monotonic(), sample(nodes, home)))
+                print(f"  round {r} started", flush=True)
+            dead = [n.name for n in nodes if n.process.poll() is not None]
+            if dead or time.monotonic() > deadline:
+                print(f"FAILED: {'exited: ' + ', '.join(dead) if dead else 'timed out'}; see {home / 'logs'}")
+                return 1
+            time.sleep(0.2)
+        gas = gas_per_accepted_claim(ledger, deployment.block, 1)
+        accepted = gas["accepted_claims"]
+    finally:
+        stop_nodes(nodes)
+        devnet.down(home)
+
+    print("JSON-RPC requests per node and second, over the run:")
+    for name, calls in rpc_rates(nodes, samples).items():
+        print(f"  {name:>12}: " + ", ".join(f"{m} {r:.1f}" for m, r in calls))
+    sent = sum(f["txs"] for f in gas["functions"].values())
+    reverted = {n: f["reverted"] for n, f in gas["functions"].items() if f["reverted"]}
+    print(f"transactions: {sent} sent to the ledger, {sum(reverted.values())} reverted "
+          f"({100 * sum(reverted.values()) / max(sent, 1):.2f}%, target <= 1%){': ' if reverted else ''}"
+          + ", ".join(f"{n} {k}" for n, k in reverted.items()))
+    per = gas["gas_per_accepted_claim"]
+    print(f"gas per accepted claim, all-in from receipts: {per:,.0f}" if per else "gas: no claim accepted")
+    print("  " + ", ".join(f"{n} {f['txs']} txs {f['gas_used'] // max(f['txs'], 1):,}/tx"
+                           for n, f in sorted(gas["functions"].items())))
+    print(f"\nstart-up (every node, up to its first tick): {samples[0][2]['startup']:.1f} CPU-s for {len(nodes)} "
+          f"nodes ({samples[0][2]['startup'] / len(nodes):.2f} s each)")
+    print("per round, CPU of every process by kind:")
+    steady = {c: 0.0 for c in COLUMNS}
+    steady_wall = 0.0
+    for (r, t0, s0), (_, t1, s1) in zip(samples, samples[1:]):
+        delta = {c: s1[c] - s0[c] for c in COLUMNS}
+        print(share_line(f"round {r}", delta, t1 - t0))
+        if r >= STEADY_FROM_ROUND:
+            steady = {c: steady[c] + delta[c] for c in COLUMNS}
+            steady_wall += t1 - t0
+    print(share_line("steady", steady, steady_wall))
+    total = sum(steady.values()) or 1.0
+    training, replay = steady["training"] / total, steady["replay"] / total
+    rest = 1 - training - replay
+    print(f"\nsteady state (rounds {STEADY_FROM_ROUND}..{samples[-1][0] - 1}): training {100 * training:.1f}% "
+          f"(target >= 85%), replay {100 * replay:.1f}% (<= 10%), chain, HTTP and everything else "
+          f"{100 * rest:.1f}% (<= 5%); {accepted} claims accepted")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
