@@ -28,6 +28,19 @@ def digits_spec(**overrides: Any) -> JobSpec:
     return _apply(spec, overrides)
 
 
+# A network's claim of the digits job (`gradchain job create --preset digits`): H = 3,000 steps in segments of
+# k = 100, so that a committee of D = 3 members replaying s = 1 segment each re-executes D·s·k/H = 10% of the
+# training it checks (issue 15; PROTOCOL.md §8 prices it). digits_spec()'s 30-step claims keep tests and the demo
+# quick; there each member re-executes a third of every claim.
+NETWORK_CLAIM = {"steps_per_claim": 3000, "checkpoint_every": 100}
+NETWORK_SAMPLES_PER_MEMBER = 1
+
+
+def digits_network_spec(**overrides: Any) -> JobSpec:
+    """digits_spec with a network's claim size (NETWORK_CLAIM)."""
+    return digits_spec(**{**NETWORK_CLAIM, **overrides})
+
+
 def tiny_gpt_spec(text_path: str | Path | None = None, **overrides: Any) -> JobSpec:
     """A 2-layer byte-level transformer (about 0.13 M parameters) on a UTF-8 text file (default: the shipped
     corpus), AdamW with gradient clipping."""

@@ -30,9 +30,9 @@ def load_spec(preset: str | None, spec_file: Path | None):
             raise ValueError(f"--spec {spec_file}: no such file (expected a job spec JSON)")
         return JobSpec.from_json(spec_file.read_bytes())
     if preset == "digits":
-        from prover.presets import digits_spec
+        from prover.presets import digits_network_spec
 
-        return digits_spec()
+        return digits_network_spec()
     raise ValueError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
 
 
@@ -83,6 +83,10 @@ def create(
     Terms not given take JobTermsV2's defaults (node/chain/v2/terms.py).
     """
     given = {k: v for k, v in locals().items() if k in TERM_OPTIONS and v is not None}
+    if preset is not None:  # the preset's claim and sample sizes go together: 10% verification share
+        from prover.presets import NETWORK_SAMPLES_PER_MEMBER
+
+        given.setdefault("samples_per_member", NETWORK_SAMPLES_PER_MEMBER)
     h = resolve_home(home)
     job_spec = load_spec(preset, spec)
     warning = tolerance_delta_warning(job_spec)

@@ -69,7 +69,8 @@ def test_terms_that_make_cheating_pay_are_refused_with_the_smallest_fix(job_cli,
 
     owner = ledger.job(job_id).owner
     nonce = ledger.w3.eth.get_transaction_count(owner)
-    # 1 CPU-s per segment at 3,600 ETH per CPU-hour: 1 ETH per segment, 3 ETH for the digits preset's 3 segments.
+    # 1 CPU-s per segment at 3,600 ETH per CPU-hour: 1 ETH per segment, 30 ETH for the digits preset's 30 segments;
+    # a member replays s = 1 of them (the preset's default).
     priced = ["--segment-cpu-s", "1", "--compute-price", "3600"]
     refused = job_cli(["create", "--preset", "digits", "--dev-account", "0", "--home", home, *priced,
                        "--reward", "0.1", "--claim-bond", "0.5", "--approval-fee", "1", "--sentinel-rate", "0.5",
@@ -77,26 +78,34 @@ def test_terms_that_make_cheating_pay_are_refused_with_the_smallest_fix(job_cli,
     assert refused.exit_code == 1, refused.output
     err = refused.stderr
     assert "break PROTOCOL.md §8, nothing was sent" in err and "Traceback" not in refused.output
-    assert "claim_bond + reward_per_claim >= cost of H steps" in err and "raise claim_bond to at least 2.9 ETH" in err
-    assert "approval_fee > replay cost of s segments" in err and "raise approval_fee to at least 2.000000000000000001 ETH" in err
-    assert "sentinel_rate x approval_bond > replay cost" in err and "raise approval_bond to at least 4.000000000000000001 ETH" in err
+    assert "claim_bond + reward_per_claim >= cost of H steps" in err and "raise claim_bond to at least 29.9 ETH" in err
+    assert "approval_fee > replay cost of s segments" in err and "raise approval_fee to at least 1.000000000000000001 ETH" in err
+    assert "sentinel_rate x approval_bond > replay cost" in err and "raise approval_bond to at least 2.000000000000000001 ETH" in err
     assert "0 < challenge_bond < the slash a true challenge wins" in err  # 0.5 ETH shared by 1 + 3 jurors: 0.125
     assert ledger.w3.eth.get_transaction_count(owner) == nonce
 
     fixed = re.search(r"raise claim_bond to at least ([0-9.]+) ETH", err).group(1)
     again = job_cli(["create", "--preset", "digits", "--dev-account", "0", "--home", home, *priced,
                      "--reward", "0.1", "--claim-bond", fixed, "--approval-fee", "3", "--sentinel-rate", "0.5",
-                     "--approval-bond", "5", "--challenge-bond", "0.1", "--escrow", "30"])
+                     "--approval-bond", "5", "--challenge-bond", "0.1", "--escrow", "60"])
     assert again.exit_code == 0, again.output
     out = again.stdout
-    assert "verification share D·s·k/H: 200.0%" in out and "P(detect) with one segment faked: 0.912" in out
-    assert "P(detect) with 100% faked: 1.000" in out and "a blind approver's expected loss per claim: 0.5 ETH" in out
-    assert "verification share D·s·k/H = 3·2·10/30 = 200%" in again.stderr  # above §8's 10%: a warning
+    # The preset's terms re-execute a tenth of the work: D·s·k/H = 3·1·100/3000, and no warning about it.
+    assert "verification share D·s·k/H: 10.0%" in out and "P(detect) with one segment faked: 0.097" in out
+    assert "P(detect) with 100% faked: 1.000" in out and "a blind approver's expected loss per claim: 1.5 ETH" in out
+    assert "verification share D·s·k/H =" not in again.stderr
+    too_much = job_cli(["create", "--preset", "digits", "--dev-account", "0", "--home", home, *priced,
+                        "--reward", "0.1", "--claim-bond", fixed, "--approval-fee", "3", "--sentinel-rate", "0.5",
+                        "--approval-bond", "5", "--challenge-bond", "0.1", "--escrow", "60", "--samples-per-member",
+                        "2"])
+    assert too_much.exit_code == 0, too_much.output
+    assert "verification share D·s·k/H = 3·2·100/3000 = 20%" in too_much.stderr  # above §8's 10%: a warning
 
 
 def test_job_create_measures_the_step_when_no_benchmark_is_given(job_cli, home):
     created = job_cli(["create", "--preset", "digits", "--dev-account", "0", "--home", home, "--json"])
     assert created.exit_code == 0, created.output
     figures = json.loads(created.stdout)["economics"]
-    assert 0 < figures["replay_wei"] < figures["work_wei"]  # 2 segments replayed of 3 trained, at 0.01 ETH/CPU-h
+    assert 0 < figures["replay_wei"] < figures["work_wei"] / 20  # 1 segment replayed of 30 trained, at 0.01 ETH/CPU-h
+    assert figures["verification_share"] == 0.1 and figures["segments"] == 30
     assert figures["p_detect"]["100%"] == 1.0 and figures["sentinel_rate"] == 0.0
