@@ -1,4 +1,4 @@
-"""`gradchain devnet up|down|status`: a local anvil with a state file and the ledger deployed on it."""
+"""`gradchain devnet up|down|status|fund`: a local anvil with a state file and the ledger deployed on it."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -8,7 +8,7 @@ import typer
 from node import devnet as devnet_lib
 from node.config import deployment_path
 
-from .common import HomeOpt, JsonOpt, print_json, resolve_home, user_errors
+from .common import DeploymentOpt, HomeOpt, JsonOpt, RpcOpt, print_json, resolve_home, user_errors
 
 devnet_app = typer.Typer(help="A local dev chain (anvil) with the ledger deployed.", no_args_is_help=True)
 
@@ -50,3 +50,21 @@ def status(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         typer.echo(f"{key:>15}: {value}")
     if not info["running"]:
         raise typer.Exit(1)
+
+
+@devnet_app.command("fund")
+@user_errors
+def fund(recipient: Annotated[str, typer.Argument(help="0x address, or the name of a wallet under --home")],
+         eth: Annotated[str, typer.Option("--eth", help="ETH to send")] = "10",
+         home: HomeOpt = None, rpc: RpcOpt = None, deployment: DeploymentOpt = None, as_json: JsonOpt = False) -> None:
+    """Faucet: send ETH to an address or wallet from the devnet's first dev account (a local anvil only)."""
+    from node.devnet_faucet import fund_from_faucet
+    from node.wallet.amounts import format_eth
+
+    funded = fund_from_faucet(resolve_home(home), recipient, eth, rpc, deployment)
+    if as_json:
+        print_json(funded)
+        return
+    typer.echo(f"sent {format_eth(funded['amount_wei'])} to {funded['address']}"
+               + (f" (wallet {funded['wallet']})" if funded["wallet"] else "")
+               + f": balance {format_eth(funded['balance_wei'])}; tx {funded['tx_hash']}")
