@@ -26,6 +26,7 @@ from node.api.server import free_port  # noqa: E402
 from node.chain.devaccounts import dev_account  # noqa: E402
 from node.chain.v2.gas_receipts import gas_per_accepted_claim  # noqa: E402
 from node.chain.v2.terms import JobTermsV2  # noqa: E402
+from node.chain.v2.views import ClaimStatus  # noqa: E402
 from node.cpu_split import COLUMNS, rpc_rates, sample, share_line  # noqa: E402
 from node.demo import BLOCK_TIME_S, NodeProcess, start_node, stop_nodes, wait_until_serving  # noqa: E402
 from node.jobs import WEI_PER_ETH, create_job, save_spec, spec_path  # noqa: E402
@@ -63,6 +64,9 @@ def main() -> int:
     ap.add_argument("--every", type=int, default=100, help="k, steps per segment")
     ap.add_argument("--samples", type=int, default=1, help="s, segments each committee member replays")
     ap.add_argument("--submit-window", type=int, default=0, help="blocks (0: sized from --steps)")
+    ap.add_argument("--block-time", type=float, default=BLOCK_TIME_S,
+                    help="seconds per block (the demo's 0.25 s by default); windows keep their length in seconds "
+                         "(at least 6 blocks) and nodes poll once a block")
     ap.add_argument("--timeout", type=float, default=1800.0)
     ap.add_argument("--home", type=Path, default=None)
     a = ap.parse_args()
@@ -71,21 +75,30 @@ def main() -> int:
     spec = digits_spec(steps_per_claim=a.steps, checkpoint_every=a.every)
     # The submit window holds a claim's training with the host's cores shared among the workers (about 0.5 ms a
     # step with proving on this machine's cores), and twice that for slack; the rest as the demo's.
-    submit = a.submit_window or max(20, int(2 * a.steps * 0.0005 * max(1, a.workers / 2) / BLOCK_TIME_S))
+    bt = a.block_time
+
+    def blocks(seconds: float) -> int:
+        return max(6, round(seconds / bt))
+
+    submit = a.submit_window or blocks(max(5.0, 2 * a.steps * 0.0005 * max(1, a.workers / 2)))
+    # The demo's windows in seconds (20, 12, 12, 8, 8 blocks of 0.25 s); the verify window grows with the claims
+    # each verifier replays in a round, as the demo's does.
+    load = -(-a.workers * 3 // a.verifiers)
     terms = JobTermsV2(committee_size=3, quorum=2, samples_per_member=a.samples, submit_window=submit,
-                       verify_window=20, challenge_window=12, jury_size=3, commit_window=12, reveal_window=8,
-                       head_window=8)
+                       verify_window=blocks(max(5.0, 2.5 * load)), challenge_window=blocks(max(3.0, load)),
+                       jury_size=3, commit_window=blocks(3), reveal_window=blocks(2), head_window=blocks(2))
     share = terms.committee_size * a.samples * a.every / a.steps
     print(f"bench/network_share: {a.workers} workers, {a.verifiers} verifiers, an aggregator; digits H={a.steps} "
           f"k={a.every} D={terms.committee_size} s={a.samples} (verification share D*s*k/H = {100 * share:.1f}%), "
-          f"submit window {submit} blocks of {BLOCK_TIME_S} s; files in {home}")
-    deployment = devnet.up(home, port=free_port(), block_time=BLOCK_TIME_S)
+          f"blocks of {bt} s, windows (submit, verify, challenge) {submit}, {terms.verify_window}, "
+          f"{terms.challenge_window} blocks; files in {home}")
+    deployment = devnet.up(home, port=free_port(), block_time=bt)
     nodes = plan(home, a.workers, a.verifiers)
     try:
         ledger = open_ledger(home).ledger
         save_spec(spec_path(home, 1), spec)
         for node in nodes:
-            start_node(node, home, 1, args_for(node, nodes, a.rounds))
+            start_node(node, home, 1, (*args_for(node, nodes, a.rounds), "--poll-interval", str(max(0.25, bt))))
         if not wait_until_serving(nodes, timeout_s=180):
             print(f"nodes did not come up; see {home / 'logs'}")
             return 1
@@ -103,6 +116,10 @@ def main() -> int:
             time.sleep(0.2)
         gas = gas_per_accepted_claim(ledger, deployment.block, 1)
         accepted = gas["accepted_claims"]
+        submitted = {e["args"]["claimId"]: e["args"]["round"]
+                     for e in ledger.events(deployment.block, names=["ClaimSubmitted"])}
+        finalized = [{"round": submitted[e["args"]["claimId"]]}
+                     for e in ledger.events(deployment.block, names=["ClaimFinalized"]) if e["args"]["status"] == ClaimStatus.ACCEPTED]
     finally:
         stop_nodes(nodes)
         devnet.down(home)
@@ -131,6 +148,12 @@ def main() -> int:
             steady = {c: steady[c] + delta[c] for c in COLUMNS}
             steady_wall += t1 - t0
     print(share_line("steady", steady, steady_wall))
+    steady_rounds = samples[-1][0] - STEADY_FROM_ROUND
+    claims = sum(1 for c in finalized if STEADY_FROM_ROUND <= c["round"] < samples[-1][0])
+    if steady_rounds > 0 and claims:
+        print(f"steady state: {steady_wall / steady_rounds:.1f} s a round, {claims / steady_rounds:.1f} claims a "
+              f"round accepted, {sum(steady.values()) / claims:.2f} CPU-s of the whole network per accepted claim "
+              f"({steady['training'] / claims:.2f} of them training)")
     total = sum(steady.values()) or 1.0
     training, replay = steady["training"] / total, steady["replay"] / total
     rest = 1 - training - replay
