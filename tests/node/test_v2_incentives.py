@@ -79,11 +79,13 @@ def run(tmp_path_factory):
         sentinel_status = httpx.get(f"{net.nodes['sentinel'].url}/status", timeout=5).json()
         events = net.ledger.events(net.deployment.block)
         submitted = {e["args"]["claimId"]: e["args"] for e in events if e["event"] == "ClaimSubmitted"}
-        committees = {c: tuple(net.ledger.seat(i).account for i in net.ledger.committee(c)) for c in submitted}
+        final = {e["args"]["claimId"]: e["args"]["status"] for e in events if e["event"] == "ClaimFinalized"}
+        # Only a finalized claim surely has its committee drawn: one submitted in the latest block has no seed yet
+        # (committeeOf reverts SeedUnavailable), and the figures below count finalized claims only.
+        committees = {c: tuple(net.ledger.seat(i).account for i in net.ledger.committee(c)) for c in final}
         yield {"net": net, "start": start, "end": {a: holdings(net.ledger, a) for a in accounts},
                "at_round": at_round, "events": events, "submitted": submitted, "committees": committees,
-               "final": {e["args"]["claimId"]: e["args"]["status"] for e in events if e["event"] == "ClaimFinalized"},
-               "sentinel": sentinel_status}
+               "final": final, "sentinel": sentinel_status}
     finally:
         net.stop_all()
 
