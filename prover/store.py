@@ -2,6 +2,10 @@
 
 The prover needs only put / get / contains by checkpoint id; `get` always re-checks the id, so a corrupted
 or swapped file is refused rather than served.
+
+A store whose `put` has serialized the tensors before it returns says so with `serializes_on_put = True`: the
+prover then hands it the live training tensors (no copy per stored checkpoint); any other store gets a copy,
+since it may keep the references while training changes them in place.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ class CheckpointStore(Protocol):
 
 class DirStore:
     """One safetensors file per checkpoint, named <id hex>.safetensors, in one directory."""
+
+    serializes_on_put = True  # put() has written the file before it returns
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
@@ -46,6 +52,8 @@ class DirStore:
 
 class MemoryStore:
     """The same contract in memory (serialized bytes, so sizes and id checks match DirStore)."""
+
+    serializes_on_put = True  # put() keeps bytes, never the tensors it was given
 
     def __init__(self) -> None:
         self._blobs: dict[bytes, bytes] = {}
