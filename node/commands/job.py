@@ -9,6 +9,7 @@ import typer
 
 from node.chain.v2.terms import JobTermsV2
 from node.jobs import create_job, tolerance_delta_warning
+from node.network_readiness import read_readiness
 from node.wallet.amounts import format_eth, parse_eth
 from node.wallet.session import open_ledger
 
@@ -97,11 +98,16 @@ def create(
     terms = job_terms(given)
     figures = check_economics(job_spec, terms, parse_eth(compute_price), segment_cpu_s, sentinel_rate, as_json)
     created = create_job(ledger, owner, job_spec, terms, parse_eth(escrow), home=h)
+    # Verifiers usually stake after the job exists, so missing seats are a warning here, not a refusal; `job show`
+    # and the worker (which waits instead of submitting claims that must expire) repeat it until they exist.
+    readiness = read_readiness(ledger, created["job_id"])
     if as_json:
-        print_json({**created, "economics": figures})
+        print_json({**created, "economics": figures, "network": readiness.as_json()})
         return
     typer.echo(f"job {created['job_id']} created: spec {created['spec_hash']}, genesis head {created['genesis_head']}")
     typer.echo(f"escrow {format_eth(created['escrow_wei'])}; spec saved to {h / 'jobs' / str(created['job_id'])}")
+    for problem in filter(None, [readiness.stall(), *readiness.warnings()]):
+        typer.echo("warning: " + problem, err=True)
 
 
 def check_economics(spec, terms: JobTermsV2, eth_per_cpu_hour: int, segment_cpu_s: float | None,
@@ -198,9 +204,10 @@ def show_job(session, job_id: int, as_json: bool) -> None:
     counts = {s.name.lower(): 0 for s in (ClaimStatus.ACCEPTED, ClaimStatus.REJECTED, ClaimStatus.EXPIRED)}
     for log in finalized:
         counts[ClaimStatus(log["args"]["status"]).name.lower()] += 1
+    readiness = read_readiness(ledger, job_id)
     if as_json:
         print_json({"job_id": job_id, "ledger_version": 2, "params": params, "state": state,
-                    "claims_finalized": counts})
+                    "claims_finalized": counts, "network": readiness.as_json()})
         return
     typer.echo(f"job {job_id}")
     for title, fields in (("params", params), ("state", state)):
@@ -208,3 +215,7 @@ def show_job(session, job_id: int, as_json: bool) -> None:
         for key, value in fields.items():
             typer.echo(f"{key:>22}: {format_eth(value) if _is_amount(key) else value}")
     typer.echo("claims finalized: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    typer.echo(f"network: {readiness.seats} seats (committee {readiness.committee_size}, quorum {readiness.quorum}, "
+               f"jury {readiness.jury_size})")
+    for line in readiness.lines():
+        typer.echo("  " + line)
