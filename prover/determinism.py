@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import warnings
 
 # Both variables are read when the library first needs them, so they are set at import time, before any
@@ -34,7 +35,7 @@ def configure_determinism() -> None:
     the same bits on one thread as on all of them, with a warning if not (MKL was initialized before prover
     was imported, so MKL_CBWR came too late).
     """
-    torch.use_deterministic_algorithms(True)
+    _deterministic_algorithms_on()
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -44,6 +45,21 @@ def configure_determinism() -> None:
         warnings.warn("CPU matmul results depend on the thread count in this process: import prover before "
                       "anything runs a matmul, or set MKL_CBWR=AUTO,STRICT in the environment. Exact-mode "
                       "replays on other machines may disagree.", RuntimeWarning, stacklevel=2)
+
+
+def _deterministic_algorithms_on() -> None:
+    """torch.use_deterministic_algorithms(True), without loading the compiler stack when nothing compiles.
+
+    The public call also sets torch._inductor.config.deterministic, and importing that config imports all of
+    torch._inductor: 1.5 s of CPU in every node and replay process (bench/node_startup.py), for a flag only
+    torch.compile reads. gradchain never compiles, so while inductor is not loaded the eager flag is set alone
+    (the same C call the public function makes); once something has loaded inductor, the public call is used and
+    costs nothing more. torch.are_deterministic_algorithms_enabled() is True either way (tests/prover checks it).
+    """
+    if "torch._inductor.config" in sys.modules:
+        torch.use_deterministic_algorithms(True)
+    else:
+        torch._C._set_deterministic_algorithms(True, warn_only=False)
 
 
 @functools.lru_cache(maxsize=1)
