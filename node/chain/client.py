@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+import requests
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
@@ -30,9 +31,16 @@ def connect(rpc_url: str, timeout_s: float = 10.0) -> Web3:
                                 cacheable_requests={RPCEndpoint("eth_chainId")}))
     try:
         w3.eth.chain_id
-    except Exception as exc:  # requests' ConnectionError, timeouts, bad JSON...
+    except requests.exceptions.ConnectionError as exc:  # refused, no route, unknown host: nothing listens there
+        raise ChainError(unreachable_chain(rpc_url)) from exc
+    except Exception as exc:  # timeouts, bad JSON...
         raise ChainError(f"cannot reach the JSON-RPC node at {rpc_url}: {exc.__class__.__name__}: {exc}") from exc
     return w3
+
+
+def unreachable_chain(rpc_url: str) -> str:
+    """What every command says when nothing answers at the RPC URL, and the two ways out."""
+    return f"cannot reach the chain at {rpc_url}: start one with `gradchain devnet up`, or pass --rpc URL"
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
+import requests
 import typer
 from eth_account.signers.local import LocalAccount
 
+from node.chain.client import unreachable_chain
 from node.config import PASSWORD_ENV, DeploymentMissing, gradchain_home, wallet_dir
-from node.wallet.keystore import WalletError, list_wallets, load_account
-from node.wallet.password import resolve_password
+from node.wallet.keystore import WalletError, list_wallets
+from node.wallet.password import unlock_account
 
 HomeOpt = Annotated[Optional[Path], typer.Option("--home", help="gradchain home (default $GRADCHAIN_HOME or ~/.gradchain)")]
 PasswordFileOpt = Annotated[
@@ -54,7 +56,10 @@ def user_errors(command: Callable) -> Callable:
         except DiskFull as exc:
             fail(str(exc), EXIT_DISK_FULL)
         except (WalletError, ChainError, DeploymentMissing, ArtifactMissing, FoundryMissing, ValueError) as exc:
-            fail(str(exc))
+            fail(str(exc), getattr(exc, "exit_code", 1))  # preview.NoTerminal is a usage error: 2
+        except requests.exceptions.ConnectionError as exc:  # the chain went away after connect() reached it
+            url = exc.request.url if exc.request is not None else "its RPC URL"
+            fail(unreachable_chain(url.rstrip("/")))
         except (KeyboardInterrupt, EOFError):
             fail("interrupted; nothing was changed")
         except Exception as exc:
@@ -105,7 +110,8 @@ def pick_wallet(home: Path, name: str | None, how: str = "--wallet NAME") -> str
 
 
 def unlock(home: Path, name: str, password_file: Path | None):
-    return load_account(home, name, resolve_password(name, password_file))
+    # A typo at the prompt is asked again; a wrong password from a file or the environment fails at once.
+    return unlock_account(home, name, password_file)
 
 
 def print_json(data: Any) -> None:

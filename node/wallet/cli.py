@@ -1,7 +1,8 @@
 """`gradchain wallet ...`: keystores, balances, staking and reward withdrawals.
 
 Every failure a user can cause (wrong password, missing wallet, a revert) ends as one line on stderr and
-exit code 1, never a traceback. Chain commands take --rpc, --deployment and --home.
+exit code 1, never a traceback. Chain commands take --rpc, --deployment and --home. Commands that sign show a
+preview (preview.py) and ask before signing; without a terminal they need --yes, or refuse with exit code 2.
 """
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from typing import Annotated, Optional
 import typer
 
 from node.commands.common import (  # shared by every command group
-    DeploymentOpt, HomeOpt, JsonOpt, PasswordFileOpt, RpcOpt, WalletOpt, pick_wallet as _pick_wallet,
-    print_json as _print_json, resolve_home as _home, unlock as _unlock, user_errors)
+    DeploymentOpt, DevAccountOpt, HomeOpt, JsonOpt, PasswordFileOpt, RpcOpt, WalletOpt, pick_wallet as _pick_wallet,
+    print_json as _print_json, resolve_home as _home, signing_account, unlock as _unlock, user_errors)
 from node.config import wallet_dir
 
 from .amounts import format_eth, parse_eth
@@ -38,6 +39,8 @@ wallet_app = typer.Typer(
 RoleOpt = Annotated[str, typer.Option("--role", help="worker or verifier")]
 AmountOpt = Annotated[Optional[str], typer.Option("--amount", help="amount in ETH, e.g. 0.5")]
 AmountArg = Annotated[Optional[str], typer.Argument(metavar="[AMOUNT]", help="amount in ETH (or --amount)")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="sign without asking after the preview (needed when stdin "
+                                                          "is not a terminal)")]
 
 
 def _one_amount(positional: str | None, option: str | None, what: str) -> str | None:
@@ -218,10 +221,19 @@ def _existing_wallet(home: Path, wallet: str | None) -> str:
 
 def _signing_session(home: Path, wallet: str | None, password_file: Path | None, rpc: str | None,
                      deployment: Path | None):
-    """(ledger session, unlocked account): the wallet is checked to exist before the chain or a password."""
+    """(ledger session, unlocked account, wallet name): the wallet is checked to exist before the chain or a
+    password."""
     name = _existing_wallet(home, wallet)
     session = _session(home, rpc, deployment)
-    return session, _unlock(home, name, password_file)
+    return session, _unlock(home, name, password_file), name
+
+
+def _gate(yes: bool, as_json: bool, label: str):
+    """The preview and confirmation every signing command passes its plan through (preview.py)."""
+    from .preview import confirm
+
+    # With --json, stdout is the result only: the preview goes to stderr.
+    return lambda plan: confirm(plan, yes, sender_label=label, to_stderr=as_json)
 
 
 def _report(result, as_json: bool, text: str) -> None:
@@ -245,6 +257,7 @@ def stake(
     rpc: RpcOpt = None,
     deployment: DeploymentOpt = None,
     as_json: JsonOpt = False,
+    yes: YesOpt = False,
 ) -> None:
     """Bond ETH as worker or verifier stake (adds to an existing stake; a verifier reaching seatStake gets a seat)."""
     from node.chain.v2.views import Role
@@ -258,8 +271,8 @@ def stake(
     if amount is None:
         raise WalletError("give the amount to stake: `wallet stake --role R AMOUNT` (ETH, e.g. 0.5)")
     rid, wei = role_id(role), parse_eth(amount)
-    session, account = _signing_session(h, wallet, password_file, rpc, deployment)
-    result = stake_v2(session.ledger, account, Role(rid), wei)
+    session, account, name = _signing_session(h, wallet, password_file, rpc, deployment)
+    result = stake_v2(session.ledger, account, Role(rid), wei, _gate(yes, as_json, f"wallet {name}"))
     _report(result, as_json, stake_text(result, role))
 
 
@@ -276,6 +289,7 @@ def unstake(
     rpc: RpcOpt = None,
     deployment: DeploymentOpt = None,
     as_json: JsonOpt = False,
+    yes: YesOpt = False,
 ) -> None:
     """Unstake in two steps: AMOUNT (or --amount) starts unbonding; after the delay, `withdraw-stake` pays it out.
 
@@ -289,25 +303,25 @@ def unstake(
     h = _home(home)
     rid = role_id(role)
     wei = parse_eth(amount) if amount is not None else 0
-    session, account = _signing_session(h, wallet, password_file, rpc, deployment)
-    _unstake_v2(session, account, rid, role, wei, finish, as_json)
+    session, account, name = _signing_session(h, wallet, password_file, rpc, deployment)
+    _unstake_v2(session, account, rid, role, wei, finish, as_json, _gate(yes, as_json, f"wallet {name}"))
 
 
-def _unstake_v2(session, account, rid: int, role: str, wei: int, finish: bool, as_json: bool) -> None:
+def _unstake_v2(session, account, rid: int, role: str, wei: int, finish: bool, as_json: bool, gate) -> None:
     from node.chain.v2.views import Role
 
     from .actions_v2 import check_unstake, request_unstake_v2, seat_retire_warning, withdraw_stake_v2
     from .cli_v2 import unstake_text
 
     if finish:
-        result = withdraw_stake_v2(session.ledger, account, Role(rid))
+        result = withdraw_stake_v2(session.ledger, account, Role(rid), gate)
         _report(result, as_json, f"withdrew {format_eth(result.amount_wei)} of unbonded {role} stake")
         return
     check_unstake(session.ledger, account.address, Role(rid), wei)  # refused before any warning or signature
     warning = seat_retire_warning(session.ledger, account.address, Role(rid))
     if warning:
         typer.echo(warning, err=True)
-    result = request_unstake_v2(session.ledger, account, Role(rid), wei)
+    result = request_unstake_v2(session.ledger, account, Role(rid), wei, gate)
     _report(result, as_json, unstake_text(result, role))
 
 
@@ -321,33 +335,98 @@ def withdraw_stake_cmd(
     rpc: RpcOpt = None,
     deployment: DeploymentOpt = None,
     as_json: JsonOpt = False,
+    yes: YesOpt = False,
 ) -> None:
     """Pay out unbonded stake once its unlock block is reached (same as `unstake --finish`)."""
     from .session import role_id
 
     h = _home(home)
     rid = role_id(role)
-    session, account = _signing_session(h, wallet, password_file, rpc, deployment)
-    _unstake_v2(session, account, rid, role, 0, True, as_json)
+    session, account, name = _signing_session(h, wallet, password_file, rpc, deployment)
+    _unstake_v2(session, account, rid, role, 0, True, as_json, _gate(yes, as_json, f"wallet {name}"))
 
 
 @wallet_app.command("withdraw")
 @user_errors
 def withdraw(
+    to: Annotated[Optional[str], typer.Option("--to", help="send the withdrawn credit on to this address (a "
+                                                           "second transaction, shown and confirmed together)")] = None,
     wallet: WalletOpt = None,
     home: HomeOpt = None,
     password_file: PasswordFileOpt = None,
     rpc: RpcOpt = None,
     deployment: DeploymentOpt = None,
     as_json: JsonOpt = False,
+    yes: YesOpt = False,
 ) -> None:
-    """Withdraw all claimable credit (rewards, fees, slash shares); waits for the receipt."""
-    from .actions_v2 import withdraw_credit_v2
+    """Withdraw all claimable credit (rewards, fees, slash shares); waits for the receipt.
+
+    The ledger pays the caller only: with --to, the credit is withdrawn to this wallet and then sent on.
+    """
+    from .actions_v2 import withdraw_credit_to_v2, withdraw_credit_v2
+    from .transfer import parse_address
 
     h = _home(home)
-    session, account = _signing_session(h, wallet, password_file, rpc, deployment)
-    result = withdraw_credit_v2(session.ledger, account, session.deployment.block)
-    _report(result, as_json, f"withdrew {format_eth(result.amount_wei)} to {result.address}")
+    to_address = parse_address(to) if to is not None else None
+    session, account, name = _signing_session(h, wallet, password_file, rpc, deployment)
+    gate = _gate(yes, as_json, f"wallet {name}")
+    if to_address is None:
+        result = withdraw_credit_v2(session.ledger, account, session.deployment.block, gate)
+        _report(result, as_json, f"withdrew {format_eth(result.amount_wei)} to {result.address}")
+        return
+    both = withdraw_credit_to_v2(session.ledger, account, to_address, session.deployment.block, gate,
+                                 f" --wallet {name}")
+    if as_json:
+        _print_json(both.to_json())
+        return
+    w, sent = both.withdrawn, both.sent
+    typer.echo(f"withdrew {format_eth(w.amount_wei)} to {w.address}; {format_eth(sent.amount_wei)} arrived at "
+               f"{to_address}")
+    for r in (w, sent):
+        typer.echo(f"  {r.action:<8} tx {r.tx_hash} in block {r.block}, gas {r.gas_used} ({format_eth(r.fee_wei)})")
+
+
+def _chain_for_transfer(home: Path, rpc: str | None, deployment: Path | None):
+    """(web3, ledger ABI or None): a plain transfer needs no ledger, so --rpc alone will do, as for `cast send`;
+    with a deployment, its chain is checked and the ledger's errors decode a revert."""
+    from node.chain.client import connect
+    from node.config import DeploymentMissing, DeploymentRetired
+
+    try:
+        session = _session(home, rpc, deployment)
+    except DeploymentMissing as exc:
+        if rpc is None or deployment is not None or isinstance(exc, DeploymentRetired):
+            raise
+        return connect(rpc), None
+    return session.ledger.w3, session.ledger.artifact.abi
+
+
+@wallet_app.command("send")
+@user_errors
+def send(
+    to: Annotated[str, typer.Option("--to", help="recipient address (EIP-55 checksummed, or all lowercase)")],
+    amount: Annotated[str, typer.Option("--amount", help="ETH to send, e.g. 0.5")],
+    wallet: WalletOpt = None,
+    dev_account_index: DevAccountOpt = None,
+    home: HomeOpt = None,
+    password_file: PasswordFileOpt = None,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    as_json: JsonOpt = False,
+    yes: YesOpt = False,
+) -> None:
+    """Send ETH to an address (a plain transfer), after a preview of the gas and the balance left."""
+    from .transfer import parse_address, send_eth
+
+    h = _home(home)
+    to_address, wei = parse_address(to), parse_eth(amount)
+    if dev_account_index is None:
+        wallet = _existing_wallet(h, wallet)
+    w3, abi = _chain_for_transfer(h, rpc, deployment)
+    account = signing_account(h, wallet, dev_account_index, password_file)
+    label = f"dev account {dev_account_index}" if dev_account_index is not None else f"wallet {wallet}"
+    result = send_eth(w3, account, to_address, wei, _gate(yes, as_json, label), abi)
+    _report(result, as_json, f"sent {format_eth(result.amount_wei)} from {result.address} to {to_address}")
 
 
 @wallet_app.command("history")
@@ -360,7 +439,9 @@ def history(
     deployment: DeploymentOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Stakes, claims, rewards, fees, slashes and withdrawals of an address, from chain events."""
+    """Stakes, claims, rewards, fees, slashes and withdrawals of an address, from chain events, dated (UTC), with
+    the gas paid for each transaction the address sent."""
+    from .history_dates import date_history
     from .history_v2 import address_history_v2
 
     h = _home(home)
@@ -369,15 +450,18 @@ def history(
     else:
         ((_, addr),) = _addresses(h, [_pick_wallet(h, name, "`wallet history NAME`")], [])
     session = _session(h, rpc, deployment)
-    entries = address_history_v2(session.ledger, addr, session.deployment.block)
+    dated = date_history(session.ledger.w3, addr,
+                         address_history_v2(session.ledger, addr, session.deployment.block))
     if as_json:
-        _print_json({"address": addr, "entries": [e.to_json() for e in entries]})
+        _print_json(dated.to_json())
         return
-    if not entries:
+    if not dated.entries:
         typer.echo(f"no ledger activity for {addr}")
         return
     typer.echo(f"history of {addr}")
-    for e in entries:
+    shown: set[str] = set()
+    for d in dated.entries:
+        e = d.entry
         where = " ".join(part for part in (
             f"role={e.role}" if e.role else "",
             f"claim={e.claim_id}" if e.claim_id is not None else "",
@@ -386,4 +470,12 @@ def history(
             f"proposal={e.proposal_id}" if e.proposal_id is not None else "",
             e.detail,
         ) if part)
-        typer.echo(f"  block {e.block:>6}  {e.kind:<17} {format_eth(e.amount_wei):>24}  {where}  tx {e.tx_hash}")
+        if d.gas_paid_wei is not None:
+            gas = f"gas {format_eth(d.gas_paid_wei)}  "
+        else:  # the same transaction as the entry above, or one another address sent (and paid for)
+            gas = "" if e.tx_hash in shown else "sent by another address  "
+        shown.add(e.tx_hash)
+        typer.echo(f"  {d.time_text}  block {e.block:>6}  {e.kind:<17} {format_eth(e.amount_wei):>24}  {where}  "
+                   f"{gas}tx {e.tx_hash}")
+    typer.echo(f"  gas paid: {format_eth(dated.gas_paid_wei)} over {dated.transactions_sent} transaction(s) sent "
+               f"by {addr}")

@@ -59,3 +59,49 @@ def resolve_password(
     if confirm and prompt(f"Repeat password for wallet {wallet_name}: ") != password:
         raise PasswordUnavailable("the two passwords differ; nothing was written")
     return password
+
+
+PROMPT_TRIES = 3  # as sudo and ssh: a typo at the prompt costs a retry, not the command
+
+
+def shown_path(path: Path) -> str:
+    """The keystore path as a user would type it: ~/... under the home directory."""
+    try:
+        return "~/" + str(path.resolve().relative_to(Path.home().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def unlock_account(
+    home: Path,
+    wallet_name: str,
+    password_file: Path | None = None,
+    *,
+    interactive: bool | None = None,
+    prompt: Callable[[str], str] = getpass.getpass,
+    tries: int = PROMPT_TRIES,
+):
+    """Wallet NAME's signing account. A wrong password typed at the prompt is asked again (up to `tries` times),
+    naming the keystore file; one from --password-file or the environment fails at once, naming where it came from.
+    """
+    from .keystore import WrongPassword, load_account, open_keystore
+
+    path, _ = open_keystore(home, wallet_name)  # a missing wallet is said before any password is asked for
+    keystore = shown_path(path)
+    if password_file is not None or os.environ.get(PASSWORD_ENV):
+        source = f"--password-file {password_file}" if password_file is not None else f"${PASSWORD_ENV}"
+        try:
+            return load_account(home, wallet_name, resolve_password(wallet_name, password_file))
+        except WrongPassword as exc:
+            raise WrongPassword(f"{exc}: the password from {source} does not unlock keystore {keystore}") from None
+    for attempt in range(1, tries + 1):
+        password = resolve_password(wallet_name, interactive=interactive, prompt=prompt)
+        try:
+            return load_account(home, wallet_name, password)
+        except WrongPassword:
+            left = tries - attempt
+            if left:
+                print(f"wrong password for keystore {keystore}; {left} {'try' if left == 1 else 'tries'} left",
+                      file=sys.stderr, flush=True)
+    raise WrongPassword(f"wrong password for wallet {wallet_name} (keystore MAC mismatch): {tries} wrong tries "
+                        f"for keystore {keystore}")

@@ -16,5 +16,5 @@ def test_unreachable_rpc_is_a_clear_error():
     from node.chain.client import connect
     from node.chain.errors import ChainError
 
-    with pytest.raises(ChainError, match="cannot reach the JSON-RPC node at http://127.0.0.1:9"):
+    with pytest.raises(ChainError, match="cannot reach the chain at http://127.0.0.1:9: start one with"):
         connect("http://127.0.0.1:9", timeout_s=2)

@@ -35,7 +35,7 @@ def test_seat_unstake_retires_it_and_withdraw_stake_waits_for_the_unlock_block(c
     vera = new_funded_wallet(cli, home, w3, "vera")
     signing = ["--wallet", "vera", "--home", home]
 
-    staked = cli(["stake", "--role", "verifier", "1", *signing, "--json"], password=PASSWORD)
+    staked = cli(["stake", "--role", "verifier", "1", *signing, "--json", "--yes"], password=PASSWORD)
     assert staked.exit_code == 0, staked.output
     stake_report = json.loads(staked.stdout)
     seat_index = ledger.stake(vera.address, Role.VERIFIER).seat_plus_one - 1
@@ -49,7 +49,7 @@ def test_seat_unstake_retires_it_and_withdraw_stake_waits_for_the_unlock_block(c
     text = cli(["balance", "vera", "--home", home]).output
     assert f"seat           live: seat {seat_index}" in text and "seatStake 0.5 ETH" in text
 
-    unstaked = cli(["unstake", "--role", "verifier", "0.4", *signing, "--json"], password=PASSWORD)
+    unstaked = cli(["unstake", "--role", "verifier", "0.4", *signing, "--json", "--yes"], password=PASSWORD)
     assert unstaked.exit_code == 0, unstaked.output
     assert f"retires verifier seat {seat_index}" in unstaked.stderr
     report = json.loads(unstaked.stdout)
@@ -72,7 +72,7 @@ def test_seat_unstake_retires_it_and_withdraw_stake_waits_for_the_unlock_block(c
 
     mine(w3, unlock_block - w3.eth.block_number)
     before = w3.eth.get_balance(vera.address)
-    paid = cli(["withdraw-stake", "--role", "verifier", *signing, "--json"], password=PASSWORD)
+    paid = cli(["withdraw-stake", "--role", "verifier", *signing, "--json", "--yes"], password=PASSWORD)
     assert paid.exit_code == 0, paid.output
     out = json.loads(paid.stdout)
     assert out["amount_wei"] == str(4 * ETH // 10)
@@ -86,7 +86,7 @@ def test_seat_unstake_retires_it_and_withdraw_stake_waits_for_the_unlock_block(c
 def test_claim_lifecycle_locks_then_settles_into_credits_slashes_and_a_withdrawal(cli, home, w3, ledger, job_id):
     worker = new_funded_wallet(cli, home, w3, "walt")
     signing = ["--wallet", "walt", "--home", home]
-    assert cli(["stake", "--role", "worker", "1", *signing], password=PASSWORD).exit_code == 0
+    assert cli(["stake", "--role", "worker", "1", *signing, "--yes"], password=PASSWORD).exit_code == 0
     params = ledger.job_params(job_id)
 
     receipt = ledger.send(worker, "submitClaim", job_id, 0, ledger.job(job_id).head, RESULT, ROOT,
@@ -141,7 +141,7 @@ def test_claim_lifecycle_locks_then_settles_into_credits_slashes_and_a_withdrawa
     assert earned["claimable_wei"] == str(params.reward_per_claim) and earned["pending"] == []
     assert earned["stakes"][0]["locked_wei"] == "0"
     before = w3.eth.get_balance(worker.address)
-    withdrawn = cli(["withdraw", *signing, "--json"], password=PASSWORD)
+    withdrawn = cli(["withdraw", *signing, "--json", "--yes"], password=PASSWORD)
     assert withdrawn.exit_code == 0, withdrawn.output
     report = json.loads(withdrawn.stdout)
     assert report["amount_wei"] == str(params.reward_per_claim)

@@ -35,3 +35,25 @@ def new_funded_wallet(cli, home, w3, name: str, eth: int = 3):
     account = load_account(home, name, PASSWORD)
     send_eth(w3, dev_account(1), account.address, eth * ETH)
     return account
+
+
+def earn_reward(ledger, w3: Web3, worker, job_id: int) -> int:
+    """`worker` (staked as worker) submits a claim that two drawn committee members approve and a relayer
+    finalizes: the claim's reward becomes the worker's credit. Returns the claim id."""
+    from eth_utils import keccak
+
+    from node.chain.v2.views import ClaimStatus
+
+    params = ledger.job_params(job_id)
+    receipt = ledger.send(worker, "submitClaim", job_id, 0, ledger.job(job_id).head, keccak(b"result"),
+                          keccak(b"transcript"), 3 * params.checkpoint_every, "http://127.0.0.1:9/artifacts/")
+    (submitted,) = ledger.events(receipt["blockNumber"], receipt["blockNumber"], names=["ClaimSubmitted"])
+    claim_id = submitted["args"]["claimId"]
+    mine(w3, 3)
+    by_address = {dev_account(i).address: dev_account(i) for i in VERIFIERS}
+    for index in list(ledger.committee(claim_id))[:2]:
+        ledger.send(by_address[ledger.seat(index).account], "approve", claim_id)
+    mine(w3, ledger.claim(claim_id).challenge_deadline - w3.eth.block_number + 1)
+    ledger.send(dev_account(7), "finalizeClaim", claim_id)
+    assert ledger.claim(claim_id).status is ClaimStatus.ACCEPTED
+    return claim_id
