@@ -54,18 +54,58 @@ def table(table_id: str, headers: list[str], rows: Iterable[list[str]], empty: s
     return f'<table id="{escape(table_id)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def layout(title: str, meta: dict, body: str) -> str:
+def tx_link(tx_hash: str | None) -> str:
+    if not tx_hash:
+        return '<span class="none">—</span>'
+    return f'<a class="tx" href="/tx/{escape(tx_hash)}" title="{escape(tx_hash)}">{escape(short(tx_hash))}</a>'
+
+
+def block_link(number: int | str | None) -> str:
+    if number is None or number == "":
+        return '<span class="none">—</span>'
+    return f'<a class="block" href="/block/{int(number)}">{int(number):,}</a>'
+
+
+def block_hash_link(block_hash: str | None, number: int | None) -> str:
+    if not block_hash or number is None:
+        return code(block_hash)
+    return f'<a class="block" href="/block/{int(number)}" title="{escape(block_hash)}">{escape(short(block_hash))}</a>'
+
+
+def checkpoint_link(checkpoint: str | None) -> str:
+    """A head or claim result (a checkpoint id): the page of where it appears."""
+    if not checkpoint:
+        return '<span class="none">—</span>'
+    return (f'<a class="checkpoint" href="/checkpoint/{escape(checkpoint)}">'
+            f'<code title="{escape(checkpoint)}">{escape(short(checkpoint))}</code></a>')
+
+
+def search_box(query: str = "") -> str:
+    return ('<form class="search" action="/search" method="get" role="search">'
+            f'<input type="search" name="q" value="{escape(query)}" size="44" '
+            'placeholder="address, claim id, tx hash, block number, head or checkpoint id" aria-label="search">'
+            '<button type="submit">search</button></form>')
+
+
+NAV = (("/", "heads"), ("/claims", "claims"), ("/proposals", "proposals"), ("/disputes", "disputes"),
+       ("/events", "events"), ("/txs", "transactions"), ("/addresses", "addresses"), ("/charts", "charts"),
+       ("/checks", "audit"))
+
+
+def layout(title: str, meta: dict, body: str, sync: str = "", query: str = "") -> str:
     where = ""
     if meta:
-        where = (f'ledger <code>{escape(meta.get("address", "?"))}</code> on chain {escape(meta.get("chain_id", "?"))}, '
-                 f'audited at block {escape(meta.get("snapshot_block", "—"))}')
+        audited = meta.get("snapshot_block")
+        where = (f'ledger <code>{escape(meta.get("address", "?"))}</code> on chain {escape(meta.get("chain_id", "?"))}'
+                 + (f', audit checks at block {block_link(audited)}' if audited else ", not audited yet"))
+    links = "".join(f'<a href="{href}">{escape(text)}</a>' for href, text in NAV)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} · gradchain explorer</title>
 <link rel="stylesheet" href="/static/style.css"></head>
 <body><header><a class="brand" href="/">gradchain explorer</a>
-<nav><a href="/">heads</a><a href="/claims">claims</a><a href="/disputes">disputes</a><a href="/addresses">addresses</a><a href="/checks">audit</a></nav>
-<p class="where">{where}</p></header>
+<nav>{links}</nav>{search_box(query)}
+<p class="where">{where}</p><p class="sync" id="sync">{sync}</p></header>
 <main>{body}</main>
 <footer>Everything here was rebuilt from chain events by <code>gradchain audit</code>;
 artifacts link to the workers' servers.</footer>

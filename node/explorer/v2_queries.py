@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from .chain_queries import ChainReader
+from .paging import Paging
 from .queries import Reader
 
 JSON_COLUMNS = ("segments", "seats", "approvers", "draw_indices", "params")
@@ -21,6 +23,15 @@ def _parsed(rows: list[dict]) -> list[dict]:
 class ReaderV2:
     def __init__(self, reader: Reader):
         self.r = reader
+        self.chain = ChainReader(reader)
+
+    def t(self, column: str) -> str:
+        return self.chain.time_of(column)
+
+    def paged(self, select: str, table: str, paging: Paging, where: str = "", params=()) -> tuple[list[dict], int]:
+        """One page of `select` (which ends before its limit) and how many rows the whole list has."""
+        return (self.rows(f"{select} limit ? offset ?", (*params, paging.size, paging.offset)),
+                self.chain.count(table, where, params))
 
     def rows(self, sql: str, params=()) -> list[dict]:
         return _parsed(self.r.rows(sql, params))
@@ -28,32 +39,50 @@ class ReaderV2:
     def jobs(self) -> list[dict]:
         return self.rows("select * from jobs order by job_id")
 
-    def heads(self, job_id: int) -> list[dict]:
-        return self.rows("select h.*, p.dispute_id from heads h left join proposals p on p.proposal_id = h.proposal_id "
-                         "where h.job_id = ? order by h.round", (job_id,))
+    def heads(self, job_id: int, paging: Paging | None = None) -> list[dict]:
+        sql = (f"select h.*, p.dispute_id, {self.t('h.block')} as time from heads h left join proposals p "
+               "on p.proposal_id = h.proposal_id where h.job_id = ? order by h.round")
+        if paging is None:
+            return self.rows(sql, (job_id,))
+        return self.paged(sql, "heads", paging, "where job_id = ?", (job_id,))
 
-    def claims(self) -> list[dict]:
-        return self.rows("select * from claims order by claim_id")
+    def claims(self, paging: Paging | None = None, worker: str | None = None):
+        where, params = ("where lower(worker) = lower(?)", (worker,)) if worker else ("", ())
+        sql = f"select c.*, {self.t('c.submit_block')} as time from claims c {where} order by claim_id"
+        if paging is None:
+            return self.rows(sql, params)
+        return self.paged(sql, "claims", paging, where, params)
 
     def claim(self, claim_id: int) -> dict | None:
-        found = self.rows("select * from claims where claim_id = ?", (claim_id,))
+        found = self.rows(f"select *, {self.t('submit_block')} as time, {self.t('finalized_block')} as finalized_time "
+                          "from claims where claim_id = ?", (claim_id,))
         if not found:
             return None
         c = found[0]
         c["committee"] = self.rows("select * from committees where claim_id = ? order by position", (claim_id,))
-        c["approvals"] = self.rows("select * from approvals where claim_id = ? order by position", (claim_id,))
+        c["approvals"] = self.rows(f"select *, {self.t('block')} as time from approvals where claim_id = ? "
+                                   "order by position", (claim_id,))
         c["credits"] = self.rows("select * from credits where subject_kind = 'claim' and subject_id = ? order by id",
                                  (claim_id,))
         c["slashes"] = self.rows("select * from slashes where subject_kind = 'claim' and subject_id = ? order by id",
                                  (claim_id,))
-        c["disputes"] = self.rows("select * from disputes where kind = 'Claim' and subject_id = ?", (claim_id,))
+        c["disputes"] = self.rows(f"select *, {self.t('open_block')} as time from disputes where kind = 'Claim' "
+                                  "and subject_id = ?", (claim_id,))
         return c
 
-    def disputes(self) -> list[dict]:
-        return self.rows("select * from disputes order by dispute_id")
+    def disputes(self, paging: Paging | None = None):
+        sql = f"select d.*, {self.t('d.open_block')} as time from disputes d order by dispute_id"
+        if paging is None:
+            return self.rows(sql)
+        return self.paged(sql, "disputes", paging)
+
+    def proposals(self, paging: Paging):
+        return self.paged(f"select p.*, {self.t('p.propose_block')} as time from proposals p order by proposal_id",
+                          "proposals", paging)
 
     def dispute(self, dispute_id: int) -> dict | None:
-        found = self.rows("select * from disputes where dispute_id = ?", (dispute_id,))
+        found = self.rows(f"select *, {self.t('open_block')} as time, {self.t('resolved_block')} as resolved_time "
+                          "from disputes where dispute_id = ?", (dispute_id,))
         if not found:
             return None
         d = found[0]
@@ -74,11 +103,13 @@ class ReaderV2:
         return d
 
     def proposal(self, proposal_id: int) -> dict | None:
-        found = self.rows("select * from proposals where proposal_id = ?", (proposal_id,))
+        found = self.rows(f"select *, {self.t('propose_block')} as time, {self.t('finalized_block')} as finalized_time "
+                          "from proposals where proposal_id = ?", (proposal_id,))
         if not found:
             return None
         p = found[0]
-        p["disputes"] = self.rows("select * from disputes where kind = 'Head' and subject_id = ?", (proposal_id,))
+        p["disputes"] = self.rows(f"select *, {self.t('open_block')} as time from disputes where kind = 'Head' "
+                                  "and subject_id = ?", (proposal_id,))
         return p
 
     def stakes(self, account: str | None = None) -> list[dict]:

@@ -10,6 +10,7 @@ from node.chain.v2.views import LedgerV2
 from node.config import Deployment
 
 from ..db import bind_deployment, get_meta, open_db
+from ..chain_records import store_block_records
 from ..ingest import Reader, _block_hash, audit_web3, ingest
 from ..report import AuditReport
 from .artifacts import artifact_checks
@@ -35,10 +36,11 @@ def store_jury_seed_blocks(db: sqlite_utils.Database, read: Reader, w3, target: 
             db["blocks"].insert({"number": number, "hash": block_hash}, pk="number", replace=True)
 
 
-def run_audit_v2(opts, deployment: Deployment, progress=None) -> AuditReport:
-    """opts: node.audit.run.AuditOptions; the artifact checks (spec files, head averages, --reverify) fetch from
-    the workers' artifactURIs unless opts.artifacts is off (then they are reported skipped)."""
-    from ..run import save_checks, _connect
+def read_chain(opts, deployment: Deployment, progress=None, *, clear_checks: bool = True):
+    """The chain into the database: the events after the cursor, the seed blocks, the explorer's block headers and
+    transactions, then the v2 tables rebuilt. Returns (db, ledger, read, ingest result, chain id). `gradchain audit` clears
+    the last verdicts first (an interrupted read leaves none behind); the explorer's live sync keeps them."""
+    from ..run import _connect
 
     rpc_url = opts.rpc_url or deployment.rpc_url
     w3 = audit_web3(rpc_url, opts.rpc_timeout_s)
@@ -52,11 +54,23 @@ def run_audit_v2(opts, deployment: Deployment, progress=None) -> AuditReport:
                          "retired v1 ledger): pass another --db")
     with db.conn:
         db["meta"].insert({"key": "ledger_version", "value": "2"}, pk="key", replace=True)
-        db["checks"].delete_where()
+        if clear_checks:
+            db["checks"].delete_where()
     result = ingest(db, ledger, deployment.block, rpc_url, page_blocks=opts.page_blocks, retries=opts.rpc_retries,
                     to_block=opts.to_block, progress=progress)
     store_jury_seed_blocks(db, read, w3, result.target_block)
+    store_block_records(db, read, w3, ledger.contract, result.target_block)
     rebuild(db)
+    return db, ledger, read, result, chain_id
+
+
+def run_audit_v2(opts, deployment: Deployment, progress=None) -> AuditReport:
+    """opts: node.audit.run.AuditOptions; the artifact checks (spec files, head averages, --reverify) fetch from
+    the workers' artifactURIs unless opts.artifacts is off (then they are reported skipped)."""
+    from ..run import save_checks
+
+    rpc_url = opts.rpc_url or deployment.rpc_url
+    db, ledger, read, result, chain_id = read_chain(opts, deployment, progress)
     tables = load(db)
     hint = "the events are saved; run the audit again to finish"
     snap = read_snapshot(ledger, tables, result.target_block, lambda what, fn: read(f"reading {what}", fn, hint))
