@@ -73,6 +73,8 @@ class NodeState:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._local = threading.local()
+        # Called with (event, detail) after each work-log entry is written (node/console/: a line per event).
+        self.log_listeners: list = []
         # WAL lets the HTTP server's threads read while the role loop writes.
         self.db.execute("PRAGMA journal_mode=WAL")
         # One transaction for the whole schema: one commit writes each page once, where a commit per table
@@ -128,3 +130,5 @@ class NodeState:
     def log(self, event: str, **detail: Any) -> None:
         self.db["work_log"].insert({"at": time.time(), "event": event, "detail": json.dumps(detail, default=str)},
                                    replace=True)
+        for listener in self.log_listeners:
+            listener(event, detail)

@@ -88,6 +88,10 @@ def run(
                                                                "default)")] = None,
     upload_quota: Annotated[Optional[str], typer.Option(help="with --accept-uploads-from: bytes each peer may store "
                                                         "here, e.g. 200MB (counted across restarts)")] = None,
+    plain: Annotated[bool, typer.Option("--plain", help="no live panel: one plain, timestamped line per event (the "
+                                        "default when stdout is not a terminal)")] = False,
+    log_file: Annotated[Optional[Path], typer.Option(help="also append the event lines to this file (its "
+                                                     "directories are created)")] = None,
     home: HomeOpt = None, rpc: RpcOpt = None, deployment: DeploymentOpt = None, wallet: WalletOpt = None,
     dev_account: DevAccountOpt = None, password_file: PasswordFileOpt = None,
 ) -> None:
@@ -108,6 +112,9 @@ def run(
     if spec is not None and not spec.is_file():
         raise ValueError(f"--spec {spec}: no such file (expected the job's spec JSON)")
     check_port("--port", port, host)
+    from node.console.sink import open_log_file
+
+    log = open_log_file(log_file) if log_file is not None else None  # a path it cannot write fails here, first
     h = resolve_home(home)
     from node.numerics_env import apply_spec_numerics  # before anything below can load torch
 
@@ -161,8 +168,14 @@ def run(
     role_loop = build_role(runtime)
     typer.echo(f"{role} {account.address} on job {job}: serving {runtime.public_url}, data in {options.data_dir}",
                err=True)
-    runtime.run(role_loop.tick, on_start=role_loop.start, on_resume=getattr(role_loop, "resume", None),
-                may_warm_up=getattr(role_loop, "may_warm_up", None))
+    from node.console.attach import attach, detach
+
+    console = attach(runtime, role_loop, plain=plain, log=log)  # event lines, the live panel, /status earnings
+    try:
+        runtime.run(role_loop.tick, on_start=role_loop.start, on_resume=getattr(role_loop, "resume", None),
+                    may_warm_up=getattr(role_loop, "may_warm_up", None))
+    finally:
+        detach(console)
     global stopped_cleanly
     stopped_cleanly = True  # node/cli.py main: exit without the interpreter's teardown
 
@@ -258,10 +271,20 @@ def status(url: Annotated[Optional[str], typer.Option(help="the node's HTTP URL 
     for key, value in info.items():
         typer.echo(f"{key:>22}: {value}")
     earnings = details.pop("earnings", None)
+    net = details.pop("net_earnings", None)
+    progress = details.pop("training_progress", None)
     for key, value in details.items():
         if isinstance(value, dict):
             value = ", ".join(f"{k} {v}" for k, v in value.items())
         typer.echo(f"{key:>22}: {value}")
+    if progress:
+        from node.console.panel import training_status_text
+
+        typer.echo(f"{'training':>22}: {training_status_text(progress)}")
+    if net:
+        from node.console.earnings import earnings_text
+
+        typer.echo(f"{'net earnings':>22}: {earnings_text(net)}")
     if earnings:
         typer.echo("earnings".rjust(22) + ":")
         for key, value in earnings.items():

@@ -89,6 +89,9 @@ class Runtime:
         self.status: dict = {}
         # A role may add fields computed when /status is asked (a paused worker's loop is blocked, its HTTP not).
         self.live_status: Callable[[], dict] | None = None
+        # node/console/: more /status fields, and listeners of the roles' progress reports (see report()).
+        self.status_sources: list[Callable[[], dict]] = []
+        self.progress_listeners: list[Callable[[str, dict], None]] = []
         self.context = NodeContext(role=options.role, address=self.address, chain_id=self.deployment.chain_id,
                                    ledger_address=self.ledger.address, store=self.store, state=self.state,
                                    extra_status=self.status_details, uploads=self._upload_policy(),
@@ -111,9 +114,17 @@ class Runtime:
         details = self.status.copy()  # a copy (atomic under the GIL): the role loop updates it while we read
         if self.live_status is not None:
             details.update(self.live_status())
+        for source in self.status_sources:
+            details.update(source())
         details["cpu_seconds"] = self.cpu.snapshot()
         details["rpc_calls"] = dict(self.cpu.rpc_calls)
         return details
+
+    def report(self, activity: str, **fields) -> None:
+        """A role says what it is doing ('training' step i of H, 'replaying' claim c, ...) for the console.
+        Called between training segments: listeners only store numbers, and nothing is written or sent."""
+        for listener in self.progress_listeners:
+            listener(activity, fields)
 
     # -- job facts -----------------------------------------------------------------------------------------
     def cheating(self, round_: int) -> bool:

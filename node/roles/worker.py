@@ -207,9 +207,11 @@ class Worker:
         def between_segments(j: int, losses) -> None:
             self.steps_done += spec.checkpoint_every
             self.progress["segments_done"] = j + 1
+            rt.report("training", round=round_, step=(j + 1) * spec.checkpoint_every, steps=spec.steps_per_claim)
             self.gate.between_segments(still_useful=lambda: rt.block() < closes_at)
 
         prove = self.prove if rt.cheating(round_) else self.prove_honestly
+        rt.report("training", round=round_, step=0, steps=spec.steps_per_claim)  # before "training" is measured
         with rt.cpu.measure("training"):  # its pauses between segments cost no CPU; their block reads, "chain"
             proof = prove(spec, head_tensors, round_, rt.address, DirStore(rt.store.root),
                           keep_every=rt.options.keep_every, progress=between_segments, device=self.device,

@@ -45,6 +45,7 @@ class AggregatorV2:
         rt, round_ = self.rt, job["round"]
         if not accepted_claims_synced(rt, round_):
             return
+        rt.report("proposing", round=round_)
         head, _ = round_mean(rt, rt.job_id, round_)
         if self.bogus and rt.cheating(round_) and head != job["head"]:
             from eth_utils import keccak

@@ -100,6 +100,7 @@ class Juror:
         if found is not None:
             return found
         d = rt.ledger.dispute(dispute_id)  # the named segments are sealed by now (the seal precedes the seed)
+        rt.report("judging", dispute=dispute_id, segments=list(d.segments) if d.kind == DisputeKind.CLAIM else [])
         with rt.cpu.measure("replay"):
             verdicts, reason = self._judge(d)
         self.disputes_judged += 1

@@ -81,6 +81,7 @@ class CommitteeMember:
         if decided is None or decided["seed"] != "0x" + seat.seed.hex() or (decided["decision"] == "abstain" and (
                 json.loads(decided["reason"]).get("check") not in DATA_FAULTS
                 or rules.vote_open(block, seat.seed_block, rt.job_params.verify_window))):
+            rt.report("replaying", claim=claim_id, samples=rt.job_params.samples_per_member)
             decided = self.v._decide(claim, seat.seed, samples=rt.job_params.samples_per_member)
             if decided["decision"] == "approve":
                 failpoints.hit("verifier-decided")  # the crash tests: decided, recorded, not yet sent
@@ -183,6 +184,7 @@ class CommitteeMember:
                 return None
             c = rt.ledger.claim(claim_id)
             members = tuple(rt.ledger.seat(i).account for i in rt.ledger.committee(claim_id))
+            rt.report("drawn", claim=claim_id, position=_position)
             self.seats[claim_id] = Seat(members, rules.claim_seed(rt.ledger, c), c.seed_block, c.vote_deadline,
                                         c.challenge_deadline, c.segments)
         return self.seats[claim_id]

@@ -47,6 +47,7 @@ def finalize_claims(rt: Runtime, block: int, slack: int = 0) -> None:
     """One finalizeClaims for every due claim: one transaction's base cost for the whole batch."""
     due = due_claims(rt, block, slack)
     if due:
+        rt.report("finalizing", claims=due)
         _settle_or_send(rt, "finalize:" + ",".join(map(str, due)), "finalizeClaims", due)
 
 
