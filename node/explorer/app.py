@@ -215,7 +215,7 @@ def create_app(db_path: Path) -> FastAPI:
 
     @app.get("/charts", response_class=HTMLResponse)
     def charts_view() -> HTMLResponse:
-        return _page("charts", charts.charts_page(v2.claims(), v2.rows("select * from proposals")))
+        return _page("charts", charts.charts_page(v2.claims(), v2.rows("select * from proposals"), *v2.loss_rows()))
 
     @app.get("/checks", response_class=HTMLResponse)
     def checks() -> HTMLResponse:

@@ -11,13 +11,18 @@ from node.audit.db import open_db
 from node.audit.run import AuditOptions
 from node.config import Deployment
 
+LIVE_LOSS_BUDGET = 16  # transcripts read per sync: a page refresh never waits on a backlog
+
 
 def sync_once(opts: AuditOptions, deployment: Deployment) -> int:
     """One incremental read; returns the block the database is synced to. Raises what the read raises."""
-    from node.audit.v2.run import read_chain
+    from node.audit.v2.losses import LIVE_FETCH
+    from node.audit.v2.run import read_chain, store_losses
 
-    db, _, _, result, _ = read_chain(opts, deployment, clear_checks=False)
+    db, _, _, result, chain_id = read_chain(opts, deployment, clear_checks=False)
     try:
+        if opts.artifacts:  # new claims' transcripts, for the training curves: a few per sync, short timeouts
+            store_losses(db, chain_id, deployment.address, budget=LIVE_LOSS_BUDGET, config=LIVE_FETCH)
         with db.conn:
             db["meta"].insert_all([{"key": "live_synced_at", "value": str(time.time())},
                                    {"key": "live_error", "value": ""}], pk="key", replace=True)

@@ -36,6 +36,13 @@ class ReaderV2:
     def rows(self, sql: str, params=()) -> list[dict]:
         return _parsed(self.r.rows(sql, params))
 
+    def loss_rows(self) -> tuple[list[dict], list[dict]]:
+        """(segment means, fetch outcomes) of the transcripts read for the curves (node/audit/v2/losses.py); empty
+        for a database written before curves existed or with --no-artifacts."""
+        from node.audit.v2.losses import FETCHES, LOSSES
+
+        return self.rows(f"select * from {LOSSES}"), self.rows(f"select * from {FETCHES}")
+
     def jobs(self) -> list[dict]:
         return self.rows("select * from jobs order by job_id")
 

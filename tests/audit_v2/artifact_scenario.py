@@ -121,6 +121,7 @@ class ArtifactHistory:
     round_1_mean: bytes = b""
     bogus_head: bytes = b""
     bogus_proposal: int = 0
+    transcripts: dict = field(default_factory=dict)  # claim id -> the Transcript its worker committed to
 
     def close(self) -> None:
         for w in self.workers:
@@ -182,6 +183,7 @@ def build(w3, home: Path, rpc_url: str, workdir: Path) -> ArtifactHistory:
         r = ledger.send(w.account, "submitClaim", h.job_id, 0, checkpoint_id(start), proof.result_id, proof.root,
                         SPEC.steps_per_claim, w.url)
         h.claims.append(_event(ledger, r, "ClaimSubmitted")["claimId"])
+        h.transcripts[h.claims[-1]] = proof.transcript
         h.results.append(proof.result_id)
         proofs.append(proof)
     assert h.claims == sorted(h.claims)
@@ -196,6 +198,7 @@ def build(w3, home: Path, rpc_url: str, workdir: Path) -> ArtifactHistory:
     r = ledger.send(workers[1].account, "submitClaim", h.job_id, 1, h.head_1, proof.result_id, proof.root,
                     SPEC.steps_per_claim, workers[1].url)
     h.claim_1 = _event(ledger, r, "ClaimSubmitted")["claimId"]
+    h.transcripts[h.claim_1] = proof.transcript
     _approve_and_accept(ledger, [h.claim_1], by_address, relayer)
     h.round_1_mean = checkpoint_id(mean_checkpoints([proof.result_tensors]))
     h.bogus_head = keccak(b"not the mean of anything")

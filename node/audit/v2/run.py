@@ -21,6 +21,21 @@ from .snapshot import read_snapshot
 from .store import load
 
 
+AUDIT_LOSS_BUDGET = 256  # transcripts read per audit run for the curves; the next run reads on
+
+
+def store_losses(db: sqlite_utils.Database, chain_id: int, ledger: str, budget: int, config=None):
+    """The due claims' transcripts into the curve tables (node/audit/v2/losses.py)."""
+    from .artifacts import Evidence
+    from .losses import store_claim_losses
+
+    evidence = Evidence(chain_id=chain_id, ledger=ledger, **({"config": config} if config else {}))
+    try:
+        return store_claim_losses(db, evidence, budget=budget)
+    finally:
+        evidence.close()
+
+
 def store_jury_seed_blocks(db: sqlite_utils.Database, read: Reader, w3, target: int) -> None:
     """Hashes of every jury attempt's seed block (attemptStart + SEED_DELAY), from block headers."""
     starts = [r["n"] for r in db.query(
@@ -77,6 +92,8 @@ def run_audit_v2(opts, deployment: Deployment, progress=None) -> AuditReport:
     checks = all_checks(tables, snap)
     checks += artifact_checks(db, Rebuilt(tables), opts, chain_id, deployment.address)
     save_checks(db, checks, snap.block)
+    if opts.artifacts:  # the explorer's training curves (not a check: a missing transcript fails nothing here)
+        store_losses(db, chain_id, deployment.address, budget=AUDIT_LOSS_BUDGET)
     return AuditReport(chain_id=chain_id, ledger=deployment.address, rpc_url=rpc_url,
                        deployment_block=deployment.block, snapshot_block=result.target_block, db=str(opts.db_path),
                        read={"first_block": result.first_block, "pages": result.pages, "events": result.events,
