@@ -166,8 +166,13 @@ def test_readme_node_section_from_nothing_to_withdrawn_reward(tmp_path):
                 ledger = open_ledger(home).ledger
             if nodes and credit_before is None and (step.is_("wallet", "balance") or step.is_("wallet", "withdraw")):
                 # A user waits here for the round to settle: the claim approved, finalized and its reward credited.
-                credit_before = wait_for(worker_credit, CREDIT_TIMEOUT_S, f"a credited reward for {worker_wallet}",
-                                         poll_s=0.5)
+                try:
+                    credit_before = wait_for(worker_credit, CREDIT_TIMEOUT_S,
+                                             f"a credited reward for {worker_wallet}", poll_s=0.5)
+                except AssertionError as exc:  # say what each node was doing (CI keeps only this message)
+                    raise AssertionError(f"{exc}\n" + "\n".join(
+                        f"--- `{n.step.line.split('#')[0].strip()}`, last lines:\n" + "\n".join(
+                            n.text.splitlines()[-25:]) for n in nodes)) from None
             line_started = time.monotonic()
             status, out = run_with_nodes(step, env, pump_nodes)
             timings.append((time.monotonic() - started, time.monotonic() - line_started, step.line))

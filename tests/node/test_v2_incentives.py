@@ -94,6 +94,26 @@ def of_round(run: dict, round_: int) -> list[int]:
     return [c for c, a in run["submitted"].items() if a["round"] == round_ and c in run["final"]]
 
 
+def planted_story(run: dict) -> list[dict]:
+    """For a failure message: each planted claim's committee, approvers, challenges and outcome, and lazy's log."""
+    events = run["events"]
+    planted_workers = {address(i) for i in PLANTED}
+    names = {address(i): n for n, _, i, _ in NODES}
+    story = []
+    for c, a in sorted(run["submitted"].items()):
+        if a["worker"] not in planted_workers:
+            continue
+        story.append({
+            "claim": c, "round": a["round"], "final": run["final"].get(c),
+            "committee": [names.get(m, m) for m in run["committees"].get(c, ())],
+            "approved_by": [names.get(e["args"]["member"], e["args"]["member"]) for e in events
+                            if e["event"] == "Approved" and e["args"]["claimId"] == c],
+            "challenged_by": [(names.get(e["args"]["challenger"], e["args"]["challenger"]),
+                               [names.get(x, x) for x in e["args"].get("approvers", ())]) for e in events
+                              if e["event"] == "Challenged" and e["args"]["claimId"] == c]})
+    return story
+
+
 def lazy_shortfall(run: dict, round_: int) -> int:
     """Σ over honest verifiers of what each gained over the lazy one on the round's claims they verified together."""
     net = net_by_claim(run["events"])
@@ -113,7 +133,8 @@ def test_the_lazy_verifier_loses_to_honest_ones_only_once_a_sentinel_runs(run):
     planted = {c for c, a in run["submitted"].items() if a["worker"] in {address(i) for i in PLANTED}}
     caught = [e["args"] for e in run["events"] if e["event"] == "Slashed" and e["args"]["account"] == address(LAZY)
               and e["args"]["reason"] == SlashReason.APPROVAL_BOND]
-    assert caught and {c["subjectId"] for c in caught} <= planted, caught
+    assert caught and {c["subjectId"] for c in caught} <= planted, (caught, planted_story(run),
+                                                                     run["net"].log_tail("lazy"))
     assert sum(with_sentinel) >= p.approval_bond, per_round
     # In ETH held: the lazy verifier ends poorer than it started, and poorer than every honest verifier.
     delta = {i: run["end"][address(i)] - run["start"][address(i)] for i in (*HONEST_VERIFIERS, LAZY)}
@@ -168,7 +189,7 @@ def test_planted_faults_are_rejected_and_never_reach_a_head(run):
     assert honest and all(run["final"][c] == ClaimStatus.ACCEPTED for c in honest), run["final"]
     status = run["sentinel"]["details"]["sentinel"]
     assert status["planted_faults"] >= len(settled) and status["planted_accepted"] == 0, status
-    assert status["lazy_approvers_caught"] >= 1 and address(LAZY) in status["caught"], status
+    assert status["lazy_approvers_caught"] >= 1 and address(LAZY) in status["caught"], (status, planted_story(run))
     assert int(status["eth_spent_wei"]) > 0, status
 
 
