@@ -30,8 +30,9 @@ from prover.checkpoint import CheckpointError, CheckpointMismatch, Tensors, chec
 from prover.datasets import load_dataset
 from prover.determinism import configure_determinism
 from prover.spec import JobSpec
-from prover.state import build_training_state, genesis, live_tensors, state_tensors
-from prover.step import claim_batches, run_segment, run_steps
+from prover.state import genesis
+from prover.step import claim_batches, run_segment, segment_plan
+from prover.training import open_training
 from prover.store import CheckpointStore
 from prover.transcript import Segment, Transcript
 
@@ -123,7 +124,7 @@ def prove_claim(spec: JobSpec, head_tensors: Tensors, round: int, worker: str, s
     k, n_segments = spec.checkpoint_every, spec.segments_per_claim
     kept = set(kept_boundaries(n_segments, keep_every))
     data = load_dataset(spec)
-    model, optimizer = build_training_state(spec, head_tensors, device)
+    training = open_training(spec, head_tensors, device)
     # Every batch of the claim, derived before the first step (prover/step.py says why).
     plan = claim_batches(spec, data.n_train, spec_hash, round, worker, 0, spec.steps_per_claim, job_key=job_key)
 
@@ -138,13 +139,13 @@ def prove_claim(spec: JobSpec, head_tensors: Tensors, round: int, worker: str, s
         boundary_ids = [committer.submit(head, 0 in kept)]
         all_losses: list[tuple[float, ...]] = []
         for j in range(n_segments):
-            losses = tuple(run_steps(spec, data, model, optimizer, spec_hash, round, worker, j * k, k, device,
-                                     job_key=job_key, plan=plan))
+            losses = tuple(training.steps(segment_plan(spec, data, spec_hash, round, worker, j * k, k, device,
+                                                       job_key=job_key, plan=plan)))
             bad = [i for i, x in enumerate(losses) if not math.isfinite(x)]
             if bad:
                 raise TrainingDiverged(f"step {j * k + bad[0]} of round {round} gave loss {losses[bad[0]]}: "
                                        "the spec's hyperparameters diverge")
-            snapshot = state_tensors(model, optimizer) if copy_state else live_tensors(model, optimizer)
+            snapshot = training.snapshot() if copy_state else training.live()
             boundary_ids.append(committer.submit(snapshot, j + 1 in kept))
             all_losses.append(losses)
             if progress is not None:
@@ -156,7 +157,7 @@ def prove_claim(spec: JobSpec, head_tensors: Tensors, round: int, worker: str, s
     segments = tuple(Segment(j, ids[j], ids[j + 1], all_losses[j]) for j in range(n_segments))
     transcript = Transcript(job_key=job_key, spec_hash=spec_hash, round=round, worker=worker.lower(),
                             checkpoint_every=k, segments=segments)
-    result = snapshot if copy_state else state_tensors(model, optimizer)
+    result = snapshot if copy_state else training.snapshot()
     return ClaimProof(transcript=transcript, result_id=ids[-1], result_tensors=dict(sorted(result.items())),
                       stored_ids=tuple(ids[b] for b in sorted(kept)),
                       train_seconds=time.perf_counter() - t_start, commit_seconds=committer.seconds)

@@ -41,6 +41,20 @@ def digits_network_spec(**overrides: Any) -> JobSpec:
     return digits_spec(**{**NETWORK_CLAIM, **overrides})
 
 
+def digits_wasm_spec(**overrides: Any) -> JobSpec:
+    """digits_spec trained and replayed by the wasm module (prover/wasm_engine.py, issue 17): the step function a
+    browser runs too. Same model, data, optimizer and checkpoint layout; its own spec hash."""
+    from prover.spec import EngineSpec
+    from prover.wasm_engine import module_hash
+
+    return digits_spec(**{"engine": EngineSpec("wasm", module_hash()), **overrides})
+
+
+def digits_wasm_network_spec(**overrides: Any) -> JobSpec:
+    """digits_wasm_spec with a network's claim size (NETWORK_CLAIM)."""
+    return digits_wasm_spec(**{**NETWORK_CLAIM, **overrides})
+
+
 def tiny_gpt_spec(text_path: str | Path | None = None, **overrides: Any) -> JobSpec:
     """A 2-layer byte-level transformer (about 0.13 M parameters) on a UTF-8 text file (default: the shipped
     corpus), AdamW with gradient clipping."""

@@ -24,6 +24,7 @@ MODELS = ("mlp-digits", "tiny-gpt")
 DATASETS = ("digits", "text")
 OPTIMIZERS = ("sgd", "adamw")
 VERIFICATION_MODES = ("exact", "tolerance")
+ENGINES = ("wasm",)  # a step function other than torch's; torch is the absence of `engine`
 MAX_SEED = 2**63 - 1  # torch.manual_seed accepts up to this
 
 
@@ -87,6 +88,23 @@ class OptimizerSpec:
 
 
 @dataclass(frozen=True)
+class EngineSpec:
+    """The step function, when it is not torch's (issue 17): `wasm` runs the WebAssembly module whose keccak256 is
+    module_hash (prover/wasm_engine.py), the same bytes in the prover, the verifier and a browser."""
+
+    name: str  # "wasm"
+    module_hash: str  # 0x + 64 hex: keccak256 of the module's bytes
+
+    def __post_init__(self) -> None:
+        _coerce_fields(self, "engine")
+        _check_choice("engine.name", self.name, ENGINES)
+        _check_hex32("engine.module_hash", self.module_hash)
+
+    def canonical(self) -> dict[str, Any]:
+        return {"name": self.name, "module_hash": self.module_hash.lower()}
+
+
+@dataclass(frozen=True)
 class JobSpec:
     """A training job as PROTOCOL.md §3 pins it. Build it with `presets` or `from_json`; never mutate it."""
 
@@ -104,6 +122,9 @@ class JobSpec:
     # The arithmetic (code path, dtype, TF32 off) worker and verifier must both run (PROTOCOL.md §5.4).
     numerics: Numerics = field(default_factory=lambda: Numerics.named(PORTABLE))
     version: int = SPEC_VERSION  # spec format version
+    # None: torch's step function (prover/step.py). Absent from the canonical JSON when None, so the hash of a
+    # torch job is what it was before engines existed.
+    engine: EngineSpec | None = None
 
     def __post_init__(self) -> None:
         from prover.models.registry import normalize_model_config  # late: registry imports torch
@@ -132,6 +153,21 @@ class JobSpec:
             raise SpecError(f"delta must be >= 0, and > 0 in tolerance mode; got {self.delta!r}")
         # Normalized, so {} and the explicit defaults hash the same; frozen by copy.
         object.__setattr__(self, "model_config", normalize_model_config(self.model, self.model_config))
+        if self.engine is not None:
+            self._check_engine()
+
+    def _check_engine(self) -> None:
+        """What the wasm module computes: the digits MLP with one hidden layer, SGD (momentum, L2), exact mode."""
+        hidden = self.model_config.get("hidden_sizes")
+        if self.model != "mlp-digits" or len(hidden or ()) != 1:
+            raise SpecError(f"engine 'wasm' runs the mlp-digits model with one hidden layer, not {self.model!r} "
+                            f"{self.model_config}")
+        if self.optimizer.name != "sgd" or self.optimizer.grad_clip != 0.0:
+            raise SpecError("engine 'wasm' runs SGD without gradient clipping (optimizer.name 'sgd', grad_clip 0), "
+                            f"not {self.optimizer.name!r} with grad_clip {self.optimizer.grad_clip}")
+        if self.verification_mode != "exact":
+            raise SpecError("engine 'wasm' is deterministic by construction: its jobs use verification_mode "
+                            f"'exact', not {self.verification_mode!r}")
 
     @property
     def dtype(self) -> str:
@@ -152,6 +188,7 @@ class JobSpec:
             "checkpoint_every": self.checkpoint_every, "verification_mode": self.verification_mode,
             "delta": self.delta, "samples_per_verifier": self.samples_per_verifier,
             "seed": self.seed, "numerics": self.numerics.canonical(),
+            **({"engine": self.engine.canonical()} if self.engine is not None else {}),
         }
 
     def canonical_json(self) -> bytes:
@@ -185,7 +222,9 @@ class JobSpec:
                 data = json.loads(data)
             except json.JSONDecodeError as e:
                 raise SpecError(f"spec is not valid JSON: {e}") from None
-        top = _strict_fields("spec", data, cls, optional=set())
+        top = _strict_fields("spec", data, cls, optional={"engine"})
+        if top.get("engine") is not None:
+            top["engine"] = EngineSpec(**_strict_fields("engine", top["engine"], EngineSpec, optional=set()))
         top["dataset"] = DatasetSpec(**_strict_fields("dataset", top["dataset"], DatasetSpec,
                                                       optional={"path"}))
         top["optimizer"] = OptimizerSpec(**_strict_fields("optimizer", top["optimizer"], OptimizerSpec,
@@ -205,7 +244,8 @@ _FIELD_TYPES: dict[str, dict[str, str]] = {
              "optimizer": "OptimizerSpec",
              "batch_size": "int", "steps_per_claim": "int", "checkpoint_every": "int",
              "verification_mode": "str", "delta": "float", "samples_per_verifier": "int", "seed": "int",
-             "numerics": "Numerics", "version": "int"},
+             "numerics": "Numerics", "version": "int", "engine": "EngineSpec?"},
+    "engine": {"name": "str", "module_hash": "str"},
     "dataset": {"name": "str", "content_hash": "str", "heldout_fraction": "float", "path": "str?"},
     "optimizer": {"name": "str", "lr": "float", "momentum": "float", "weight_decay": "float",
                   "betas": "float2", "eps": "float", "grad_clip": "float"},
@@ -268,6 +308,10 @@ def _coerce(name: str, value: Any, kind: str) -> Any:
         if not isinstance(value, Mapping):
             raise bad("an object")
         return dict(value)
+    if kind == "EngineSpec?":
+        if value is not None and type(value).__name__ != "EngineSpec":
+            raise bad("an EngineSpec or null")
+        return value
     if kind in ("DatasetSpec", "OptimizerSpec", "Numerics"):
         if type(value).__name__ != kind:
             raise bad(f"a {kind}")

@@ -1,4 +1,5 @@
 """THE training step and THE segment replay: the prover trains with these and the verifier replays with these.
+(A job with a wasm engine steps through its module instead of train_step: prover/training.py.)
 
 A step: clear gradients, forward on the assigned batch, backward, optional global-norm clipping, optimizer
 step; its loss is the float32 loss of the forward pass, before the update. A segment is k consecutive steps
@@ -20,7 +21,7 @@ from prover.checkpoint import Tensors
 from prover.datasets import Dataset, load_dataset
 from prover.determinism import configure_determinism
 from prover.spec import JobSpec
-from prover.state import build_training_state, state_tensors
+from prover.training import open_training
 
 
 def train_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer,
@@ -50,7 +51,17 @@ def run_steps(spec: JobSpec, data: Dataset, model: torch.nn.Module, optimizer: t
               spec_hash: bytes, round: int, worker: str, first_step: int, k: int,
               device: torch.device | str = "cpu", *, job_key: bytes,
               plan: Sequence[list[int]] | None = None) -> list[float]:
-    """k assigned steps on a live model and optimizer (the loop that both proving and replay run).
+    """k assigned steps on a live torch model and optimizer (what TorchTraining.steps runs on segment_plan)."""
+    clip = spec.optimizer.grad_clip
+    return [train_step(model, optimizer, batch, clip) for batch in segment_plan(
+        spec, data, spec_hash, round, worker, first_step, k, device, job_key=job_key, plan=plan)]
+
+
+def segment_plan(spec: JobSpec, data: Dataset, spec_hash: bytes, round: int, worker: str, first_step: int, k: int,
+                 device: torch.device | str = "cpu", *, job_key: bytes,
+                 plan: Sequence[list[int]] | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The batch tensors of claim steps first_step .. first_step + k - 1: the loop that both proving and replay run
+    feeds these to its engine's steps, one per step.
 
     plan: the whole claim's claim_batches(..., 0, H) (the prover derives it once per claim); None derives this
     segment's k batches here, before the first step.
@@ -61,8 +72,7 @@ def run_steps(spec: JobSpec, data: Dataset, model: torch.nn.Module, optimizer: t
                if plan is None else plan[first_step:first_step + k])
     if len(batches) != k:
         raise ValueError(f"steps {first_step}..{first_step + k - 1} are outside the claim's {len(plan)} steps")
-    clip = spec.optimizer.grad_clip
-    return [train_step(model, optimizer, batch, clip) for batch in segment_batches(data, batches, device)]
+    return segment_batches(data, batches, device)
 
 
 def segment_batches(data: Dataset, batches: Sequence[list[int]], device: torch.device | str = "cpu"):
@@ -90,7 +100,7 @@ def run_segment(spec: JobSpec, start_state: Tensors, spec_hash: bytes, round: in
                          f"{spec.steps_per_claim} steps")
     configure_determinism()
     data = load_dataset(spec)
-    model, optimizer = build_training_state(spec, start_state, device)
-    losses = run_steps(spec, data, model, optimizer, spec_hash, round, worker, first_step, k, device,
-                       job_key=job_key)
-    return state_tensors(model, optimizer), tuple(losses)
+    training = open_training(spec, start_state, device)
+    losses = training.steps(segment_plan(spec, data, spec_hash, round, worker, first_step, k, device,
+                                         job_key=job_key))
+    return training.snapshot(), tuple(losses)

@@ -18,7 +18,7 @@ from .common import (DeploymentOpt, DevAccountOpt, HomeOpt, JsonOpt, PasswordFil
 
 job_app = typer.Typer(help="Create, fund and inspect training jobs.", no_args_is_help=True)
 
-PRESETS = ("digits",)
+PRESETS = ("digits", "digits-wasm")
 
 
 def load_spec(preset: str | None, spec_file: Path | None):
@@ -34,6 +34,10 @@ def load_spec(preset: str | None, spec_file: Path | None):
         from prover.presets import digits_network_spec
 
         return digits_network_spec()
+    if preset == "digits-wasm":  # the same job stepped by the wasm module a browser runs too (issue 17)
+        from prover.presets import digits_wasm_network_spec
+
+        return digits_wasm_network_spec()
     raise ValueError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
 
 
