@@ -3,6 +3,10 @@
 Two workers, two verifiers (every committee is both of them) and an aggregator, each a `gradchain node run` process with its own key, port and
 SQLite file; they share nothing but the chain and HTTP. The tests run in order on one network (module
 scope), because standing one up costs most of the time.
+
+The job runs on the wasm engine (issue 17: prover/wasm_engine.py, the step function a browser runs too): the
+workers train with the module under wasmtime and the verifiers replay with it, with nothing else changed; every
+other network test runs torch jobs.
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from node.chain.v2.terms import JobTermsV2
 from node.chain.v2.views import ClaimStatus
 from prover.aggregate import mean_checkpoints
 from prover.checkpoint import checkpoint_from_bytes, checkpoint_id
-from prover.presets import digits_spec
+from prover.presets import digits_wasm_spec
 
 from node_network import db_rows, five_node_network
 from waiting import wait_for
@@ -41,7 +45,7 @@ CRASH_POINTS = {"worker-1": "outbox-signed:submitClaim", "verifier-1": "verifier
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
-    network = five_node_network(tmp_path_factory.mktemp("network"), digits_spec(steps_per_claim=20), TERMS,
+    network = five_node_network(tmp_path_factory.mktemp("network"), digits_wasm_spec(steps_per_claim=20), TERMS,
                                 failpoints=CRASH_POINTS, relay=True)
     yield network
     network.stop_all()
@@ -157,6 +161,9 @@ def test_two_rounds_end_to_end(net):
             with HttpFetcher(submitted[c]["artifactURI"]) as fetch:
                 results.append(checkpoint_from_bytes(fetch(submitted[c]["result"]), submitted[c]["result"]))
         assert checkpoint_id(mean_checkpoints(results)) == advanced[round_]["head"]
+
+    # The job is the wasm engine's, and the workers' results are what the module computes from the round's head.
+    assert net.spec.engine is not None and net.spec.engine.name == "wasm"
 
     # Each verifier recorded why it approved.
     verdicts = db_rows(net, "verifier-1", "select * from verdicts where kind = 'claim'")
