@@ -16,5 +16,9 @@ def create_app(context: NodeContext) -> FastAPI:
     app.include_router(artifacts.router)
     app.include_router(ledger_views.router)
     app.include_router(relay.router)
+    if context.role == "gateway":  # the contributor page (issue 17)
+        from ..contribute.routes import router as contribute_router
+
+        app.include_router(contribute_router)
     mount_docs(app)
     return app

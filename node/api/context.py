@@ -27,6 +27,8 @@ class NodeContext:
     # Called for an id not on disk: a worker regenerates unstored intermediate checkpoints by replay.
     # Returns True if it stored the artifact.
     on_missing: Callable[[str], bool] = field(default=lambda artifact_id: False)
+    # A gateway's contributor page source (node/roles/gateway.py), set once it has read its job.
+    contribute: object | None = None
 
     @property
     def accept_uploads(self) -> bool:

@@ -12,7 +12,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
@@ -76,6 +76,9 @@ class UploadAuth:
     node_address: str
     peers: frozenset[str]
     window_s: int = DEFAULT_WINDOW_S
+    # Instead of `peers`: who may upload is decided per address (a gateway admits staked workers); returns None to
+    # admit, else the reason for the refusal.
+    admit: Callable[[str], str | None] | None = None
 
     def __post_init__(self) -> None:
         # In SQLite, not memory: a replay must stay refused across a restart of the node within the window.
@@ -93,7 +96,11 @@ class UploadAuth:
         if not is_address(claimed):
             raise UploadRefused(403, f"{UPLOADER_HEADER} {claimed[:60]!r} is not an Ethereum address")
         claimed = to_checksum_address(claimed)
-        if claimed not in self.peers:
+        if self.admit is not None:
+            refused = self.admit(claimed)
+            if refused:
+                raise UploadRefused(403, refused)
+        elif claimed not in self.peers:
             raise UploadRefused(403, f"{claimed} is not a peer this node accepts uploads from")
         try:
             timestamp = int(headers[TIMESTAMP_HEADER])

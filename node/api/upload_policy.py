@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ..state import NodeState
 from .upload_auth import DEFAULT_WINDOW_S, UploadAuth, parse_peers
@@ -22,4 +22,11 @@ class UploadPolicy:
     def open(cls, state: NodeState, chain_id: int, node_address: str, peers: Iterable[str], quota_bytes: int,
              window_s: int = DEFAULT_WINDOW_S) -> "UploadPolicy":
         return cls(UploadAuth(state, chain_id, node_address, parse_peers(peers), window_s),
+                   UploadQuota(state, quota_bytes))
+
+    @classmethod
+    def open_admitting(cls, state: NodeState, chain_id: int, node_address: str, quota_bytes: int,
+                       admit: Callable[[str], str | None], window_s: int = DEFAULT_WINDOW_S) -> "UploadPolicy":
+        """Uploads from whoever `admit` lets in (a gateway: staked workers), each within `quota_bytes`."""
+        return cls(UploadAuth(state, chain_id, node_address, frozenset(), window_s, admit=admit),
                    UploadQuota(state, quota_bytes))

@@ -1,4 +1,4 @@
-"""`gradchain node run --role worker|verifier|aggregator` and `gradchain node status`."""
+"""`gradchain node run --role worker|verifier|aggregator|sentinel|gateway` and `gradchain node status`."""
 from __future__ import annotations
 
 import sys
@@ -16,7 +16,8 @@ from .common import (DeploymentOpt, DevAccountOpt, HomeOpt, JsonOpt, PasswordFil
 node_app = typer.Typer(help="Run a node (worker, verifier, aggregator or sentinel) and inspect it.",
                        no_args_is_help=True)
 
-ROLES = ("worker", "verifier", "aggregator", "sentinel")
+ROLES = ("worker", "verifier", "aggregator", "sentinel", "gateway")
+GATEWAY_QUOTA = "64MB"  # per contributor address, unless --upload-quota says otherwise
 stopped_cleanly = False  # set once `node run` returned after SIGTERM/Ctrl-C, everything committed
 # DEMO/TESTS ONLY: the adversaries the protocol must defeat, by role.
 CHEATS = {"worker": ("skip-training", "fake-withhold", "junk"), "verifier": ("lazy", "collude", "grief"),
@@ -26,8 +27,9 @@ CHEATS = {"worker": ("skip-training", "fake-withhold", "junk"), "verifier": ("la
 @node_app.command("run")
 @user_errors
 def run(
-    role: Annotated[str, typer.Option(help="worker, verifier, aggregator, or sentinel (a job owner's verifier that "
-                                      "plants faults, so that approving without replaying loses money)")],
+    role: Annotated[str, typer.Option(help="worker, verifier, aggregator, sentinel (a job owner's verifier that "
+                                      "plants faults, so that approving without replaying loses money), or gateway "
+                                      "(serves the contributor page at /contribute for a wasm job)")],
     job: Annotated[int, typer.Option(help="job id to work on")],
     spec: Annotated[Optional[Path], typer.Option(help="the job's spec file (default HOME/jobs/ID/spec.json)")] = None,
     data_dir: Annotated[Optional[Path], typer.Option(help="this node's state and artifacts (default HOME/nodes/ROLE-ADDRESS)")] = None,
@@ -151,7 +153,14 @@ def run(
     if sentinel_flags and role != "sentinel":
         raise ValueError(f"--rate, --planted-wallet, --planted-dev-account and --plant-from-round apply to a "
                          f"sentinel only, not to a {role}")
-    upload_peers, upload_quota_bytes = upload_settings(accept_uploads_from, upload_quota)
+    if role == "gateway":  # its uploads come from staked workers' pages, each within the quota
+        if accept_uploads_from is not None:
+            raise ValueError("a gateway takes uploads from every address with a worker stake: drop "
+                             "--accept-uploads-from (--upload-quota sets each address's share)")
+        upload_peers, upload_quota_bytes = upload_settings("0x" + "00" * 20, upload_quota or GATEWAY_QUOTA)
+        upload_peers = ()
+    else:
+        upload_peers, upload_quota_bytes = upload_settings(accept_uploads_from, upload_quota)
     account = signing_account(h, wallet, dev_account, password_file)
     if role == "sentinel":
         extra.update(sentinel_extra(h, rate, planted_wallet or [], planted_dev_account or [], password_file))

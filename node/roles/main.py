@@ -15,6 +15,10 @@ def build_role(rt: Runtime):
         from .v2.sentinel import Sentinel
 
         return Sentinel(rt)
+    if rt.options.role == "gateway":
+        from .gateway import Gateway
+
+        return Gateway(rt)
     if rt.options.role == "aggregator":
         from .v2.aggregator import AggregatorV2
 

@@ -105,6 +105,10 @@ class Runtime:
         self._job_cache: tuple[int, float, object] | None = None  # (follower.events_applied, time read, JobState)
 
     def _upload_policy(self) -> UploadPolicy | None:
+        if self.options.role == "gateway":  # browsers push their artifacts here; the role admits staked workers
+            return UploadPolicy.open_admitting(self.state, self.deployment.chain_id, self.address,
+                                               self.options.upload_quota_bytes,
+                                               lambda address: "the gateway has not read its job yet: retry")
         if not self.options.upload_peers:
             return None
         return UploadPolicy.open(self.state, self.deployment.chain_id, self.address, self.options.upload_peers,
