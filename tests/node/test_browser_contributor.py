@@ -2,13 +2,16 @@
 page, a real anvil, and real Python verifier and aggregator processes.
 
 Two people open the page. Each makes a key in the page (kept encrypted in the browser), is funded, stakes, and
-allows training when idle (this test never moves the mouse: the page's inactivity timer, 1 s here). The page
-trains its claim in a Web Worker with the job's wasm module, pushes its checkpoints and transcript to the gateway
+allows training when idle (the page's inactivity timer: headless Chromium grants no Idle Detection). The honest
+one caps the CPU at 10 %; while it trains, moving the mouse pauses it within a second and idleness resumes it,
+and so do Pause and Resume. The page trains its claim in a Web Worker with the job's wasm module, pushes its checkpoints and transcript to the gateway
 (uploads signed by the page's key), and submits the claim. The honest page's claim is replayed by the Python
 verifiers with the same module under wasmtime, in exact mode, and accepted: its checkpoint ids are bit-identical
 to a wasmtime run of the same claim; the person withdraws from the page and the ETH arrives. The other page is
 tampered with (a test hook alters its update, as a modified module would): its claim is rejected and its stake
-slashed, and it never reaches a head.
+slashed, and it never reaches a head. A Python worker's claim of the same round is accepted beside the browser's,
+and the round's head is the mean of the two. The page's keystore opens in `gradchain wallet import` and `cast
+wallet`; the gateway refuses uploads from an unstaked address and beyond an address's quota.
 """
 from __future__ import annotations
 
@@ -24,7 +27,9 @@ from node.chain.devaccounts import dev_account
 from node.chain.foundry import foundry_binary
 from node.chain.v2.terms import JobTermsV2
 from node.chain.v2.views import ClaimStatus, SlashReason
-from prover.checkpoint import checkpoint_from_bytes
+from node.fetch import HttpFetcher
+from prover.aggregate import mean_checkpoints
+from prover.checkpoint import checkpoint_from_bytes, checkpoint_id
 from prover.claim import prove_claim
 from prover.presets import digits_wasm_spec
 from prover.store import DirStore
@@ -41,12 +46,13 @@ pytestmark = pytest.mark.network
 GRADCHAIN = Path(sys.executable).parent / "gradchain"
 sync_api = require_chromium()
 
-SPEC = digits_wasm_spec(steps_per_claim=20, checkpoint_every=5)  # S = 4 segments
+# S = 4 segments; long enough that a page capped at 10 % of a core trains for several seconds (pause is tried then)
+SPEC = digits_wasm_spec(steps_per_claim=400, checkpoint_every=100)
 # Windows in blocks of 0.25 s: a page needs a few seconds to train and push; a dispute a jury's commit and reveal.
-TERMS = JobTermsV2(submit_window=80, verify_window=48, challenge_window=24, jury_size=3, commit_window=24,
+TERMS = JobTermsV2(submit_window=200, verify_window=48, challenge_window=24, jury_size=3, commit_window=24,
                    reveal_window=24, head_window=8)
 QUOTA = 1_000_000  # bytes per contributor address at the gateway: a claim here is about 150 kB
-NODES = (("verifier-1", "verifier", 3, ()), ("verifier-2", "verifier", 4, ()), ("verifier-3", "verifier", 5, ()),
+NODES = (("worker-1", "worker", 1, ()), ("verifier-1", "verifier", 3, ()), ("verifier-2", "verifier", 4, ()), ("verifier-3", "verifier", 5, ()),
          ("verifier-4", "verifier", 6, ()), ("aggregator", "aggregator", 7, ()),
          ("gateway", "gateway", 8, ("--upload-quota", str(QUOTA))))
 PASSWORD = "contributor-pass"
@@ -80,11 +86,14 @@ def fund(net: Network, address: str, eth: int) -> None:
     assert receipt["status"] == 1
 
 
-def open_contributor(page, net: Network, query: str = "") -> str:
-    """The page as a person uses it: a new key, funded, staked, consent to train when idle. Returns its address."""
+def open_contributor(page, net: Network, query: str = "", idle_s: int = 1, cap: int = 50) -> str:
+    """The page as a person uses it: a new key, funded, staked, consent to train when idle for `idle_s` at `cap`
+    percent of a core. Returns its address."""
     url = net.nodes["gateway"].url
+    started = time.monotonic()
     page.goto(f"{url}/contribute{query}")
     page.wait_for_function("document.getElementById('ready').textContent === 'ready'", timeout=30_000)
+    print(f"\ncontributor page ready {time.monotonic() - started:.2f} s after it was asked for")
     terms = page.inner_text("#terms")
     assert "training steps per claim" in terms and "slashed if a claim is proven wrong" in terms, terms
     page.fill("#password", PASSWORD)
@@ -95,9 +104,22 @@ def open_contributor(page, net: Network, query: str = "") -> str:
     page.click("#stake-btn")
     wait_for(lambda: net.ledger.stake(address, 1).active >= net.ledger.job_params(net.job_id).claim_bond, 60,
              f"the page's stake of {address}", poll_s=0.5)
-    page.fill("#idle-seconds", "1")
+    page.fill("#idle-seconds", str(idle_s))
+    page.eval_on_selector("#cap", f"e => {{ e.value = {cap}; e.dispatchEvent(new Event('input')); }}")
     page.click("#allow")
     return address
+
+
+def step_of(page) -> int:
+    return int(page.eval_on_selector("#progress", "p => p.dataset.step || 0"))
+
+
+def frozen_within_one_second(page, hold_s: float) -> tuple[int, int]:
+    """(step 1 s after the cause, step `hold_s` later): equal when training stopped within a second."""
+    time.sleep(1.0)
+    first = step_of(page)
+    time.sleep(hold_s)
+    return first, step_of(page)
 
 
 def keystore_of(page, tmp_path: Path) -> Path:
@@ -123,13 +145,24 @@ def test_a_browser_trains_on_idle_is_verified_by_python_paid_and_withdraws(net, 
         # Two people: two browser profiles (each its own localStorage, so its own key).
         honest_page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
         tampered_page = browser.new_context().new_page()
-        honest = open_contributor(honest_page, net)
-        # Pause holds it at once, however idle the computer is; Resume lets it go on.
-        honest_page.click("#pause")
-        time.sleep(3)
-        assert claims_of(net, honest) == [] and honest_page.inner_text("#state") == "paused"
-        honest_page.click("#resume")
+        honest = open_contributor(honest_page, net, idle_s=3, cap=10)
         tampered = open_contributor(tampered_page, net, "?tamper=1")
+        wait_for(lambda: step_of(honest_page) >= 1, 120, "the honest page to start training", poll_s=0.2)
+        time.sleep(1.2)  # the loop has drawn the progress line
+        honest_page.screenshot(path=str(LEAD_SHOTS / "contribute-at-work.png"), full_page=True)
+        # Becoming active pauses an idle-only contributor within a second; idle again, it goes on.
+        honest_page.mouse.move(200, 300)
+        honest_page.mouse.move(240, 320)
+        first, later = frozen_within_one_second(honest_page, 1.0)
+        assert first == later and honest_page.inner_text("#state") == "waiting for the computer to be idle", \
+            (first, later)
+        wait_for(lambda: step_of(honest_page) > later, 30, "training to resume once idle", poll_s=0.2)
+        # Pause holds it within a second, however idle the computer stays; Resume lets it go on.
+        honest_page.click("#pause")
+        first, later = frozen_within_one_second(honest_page, 3.5)  # past the idle threshold
+        assert first == later and honest_page.inner_text("#state") == "paused", (first, later)
+        honest_page.click("#resume")
+        wait_for(lambda: step_of(honest_page) > later, 30, "training to resume", poll_s=0.2)
         assert honest != tampered
         (claim,) = wait_for(lambda: claims_of(net, honest), 240, "the honest page's claim", poll_s=1)
         (bad,) = wait_for(lambda: claims_of(net, tampered), 60, "the tampered page's claim", poll_s=1)
@@ -145,8 +178,6 @@ def test_a_browser_trains_on_idle_is_verified_by_python_paid_and_withdraws(net, 
         assert any(s["reason"] == SlashReason.CLAIM_BOND and s["subjectId"] == bad["claimId"] for s in slashed), slashed
 
         # Bit-identical to wasmtime: the same claim proved here from the same head has the same result id.
-        from node.fetch import HttpFetcher
-
         with HttpFetcher(claim["artifactURI"]) as fetch:
             head = checkpoint_from_bytes(fetch(claim["base"]), claim["base"])
         from prover.jobkey import job_key
@@ -168,6 +199,19 @@ def test_a_browser_trains_on_idle_is_verified_by_python_paid_and_withdraws(net, 
         assert after - before > credit * 9 // 10, (before, after, credit)
         heads = {e["args"]["head"] for e in net.events("HeadAdvanced")}
         assert bad["result"] not in heads
+
+        # The browser's claim and the Python worker's of the same round, both accepted, averaged into one head.
+        python_worker = net.nodes["worker-1"].address
+        (beside,) = [c for c in claims_of(net, python_worker) if c["round"] == claim["round"]]
+        assert wait_for(lambda: final(net, beside["claimId"]), 120, "the Python worker's outcome") == \
+            ClaimStatus.ACCEPTED
+        advanced = wait_for(lambda: [e["args"] for e in net.events("HeadAdvanced") if e["args"]["parent"] ==
+                                     claim["base"]], 120, "the head of the browser's round")
+        results = []
+        for c in sorted((claim, beside), key=lambda c: c["claimId"]):
+            with HttpFetcher(c["artifactURI"]) as fetch:
+                results.append(checkpoint_from_bytes(fetch(c["result"]), c["result"]))
+        assert advanced[0]["head"] == checkpoint_id(mean_checkpoints(results))
 
         # The page's keystore is a V3 keystore that gradchain and cast read, with the person's password.
         keystore = keystore_of(honest_page, tmp_path)

@@ -126,8 +126,8 @@ async function allow() {
       if (await IdleDetector.requestPermission() === "granted") {
         const detector = new IdleDetector();
         detector.addEventListener("change", () => {
-          state.idle.detectorIdle = detector.userState === "idle" && detector.screenState !== "locked" ||
-                                    detector.userState === "idle";
+          state.idle.detectorIdle = detector.userState === "idle";  // a locked screen is idle too
+          if (!state.idle.detectorIdle) state.trainer?.postMessage({ type: "pause" });
         });
         await detector.start({ threshold: seconds * 1000 });
         state.idle.mode = "detector";
@@ -149,8 +149,12 @@ function idleNow() {
   return document.visibilityState === "visible" && Date.now() - state.idle.lastActive >= seconds * 1000;
 }
 
+// Activity pauses an idle-only contributor at once (the loop resumes it once idle again).
 for (const ev of ["mousemove", "mousedown", "keydown", "wheel", "touchstart"]) {
-  window.addEventListener(ev, () => { state.idle.lastActive = Date.now(); }, { passive: true });
+  window.addEventListener(ev, () => {
+    state.idle.lastActive = Date.now();
+    if (state.idle.mode === "inactivity") state.trainer?.postMessage({ type: "pause" });
+  }, { passive: true });
 }
 
 // -- a claim ---------------------------------------------------------------------------------------------------
@@ -191,7 +195,10 @@ async function startClaim(round, head) {
   trainer.postMessage({ type: "cap", percent: Number($("cap").value) });
   trainer.onmessage = async (e) => {
     const m = e.data;
-    if (m.type === "progress") Object.assign(state.training, { step: m.step, loss: m.loss, elapsed: m.elapsed_ms });
+    if (m.type === "progress") {
+      Object.assign(state.training, { step: m.step, loss: m.loss, elapsed: m.elapsed_ms });
+      $("progress").dataset.step = m.step;  // every step, not only when the loop redraws (tests read it)
+    }
     if (m.type === "segment") state.training.uploads.push(upload(m.id, "checkpoint", m.file));
     if (m.type === "error") { log(`training failed: ${m.error}`); finish(); }
     if (m.type === "done") {
@@ -270,6 +277,7 @@ async function tick() {
     return;
   }
   $("progress").textContent = "";
+  delete $("progress").dataset.step;
   if (!state.consented) return setState("waiting for your consent");
   if (state.paused) return setState("paused");
   if (!staked) return setState(`stake at least ${eth(j.claim_bond_wei)} to claim`);
