@@ -8,6 +8,8 @@ const PARAMS = ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1
 let paused = false;
 let capPercent = 100;
 let waiters = [];
+const YIELD_MS = 50;  // pause and cap messages are read within this (and a pause within one second)
+const REPORT_MS = 100;
 
 function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
 
@@ -58,10 +60,12 @@ async function train(m) {
   const boundaries = [checkpointId(head)];
   const segments = [];
   const started = performance.now();
+  // Yield to the message loop (pause, cap) at least every YIELD_MS, never per step: a browser clamps short
+  // timeouts to milliseconds, which would cost more than the step. Under a cap, rest in proportion to the work.
+  let worked = 0, lastYield = performance.now(), lastReport = 0;
   for (let j = 0; j < H / k; j++) {
     const losses = [];
     for (let i = 0; i < k; i++) {
-      await untilResumed();
       const t0 = performance.now();
       const step = j * k + i;
       const idx = batchIndices(job.spec_hash, m.round, m.worker, step, dataset.n_train, job.batch_size, job.job_key);
@@ -70,12 +74,19 @@ async function train(m) {
         Y[b] = dataset.y[row];
       });
       losses.push(ex.train_step(job.batch_size, lr, job.momentum, job.weight_decay));
-      const spent = performance.now() - t0;
-      // The person's CPU cap: work `cap` percent of the time, rest the remainder (at least yield each step,
-      // so that pause and cap messages are read at once).
-      await sleep(capPercent >= 100 ? 0 : spent * (100 / capPercent - 1));
-      postMessage({ type: "progress", step: step + 1, steps: H, loss: losses[losses.length - 1],
-                    elapsed_ms: performance.now() - started });
+      const now = performance.now();
+      worked += now - t0;
+      if (now - lastReport >= REPORT_MS || step + 1 === H) {
+        postMessage({ type: "progress", step: step + 1, steps: H, loss: losses[losses.length - 1],
+                      elapsed_ms: now - started });
+        lastReport = now;
+      }
+      if (now - lastYield >= YIELD_MS) {
+        await sleep(capPercent >= 100 ? 0 : worked * (100 / capPercent - 1));
+        worked = 0;
+        lastYield = performance.now();
+        await untilResumed();
+      }
     }
     const tensors = snapshot(ex, shapes, momentum);
     const end = checkpointId(tensors);
