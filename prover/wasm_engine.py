@@ -12,6 +12,8 @@ would not load.
 """
 from __future__ import annotations
 
+import atexit
+import gc
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,6 +52,14 @@ def _compiled(data: bytes):
     config.wasm_threads = False
     engine = wasmtime.Engine(config)
     return engine, wasmtime.Module(engine, data)
+
+
+@atexit.register
+def _release() -> None:
+    """wasmtime's finalizers call into its own module globals: run them before the interpreter clears those (else
+    each prints 'Exception ignored ... NoneType' at exit)."""
+    _compiled.cache_clear()
+    gc.collect()
 
 
 class WasmMLP:
