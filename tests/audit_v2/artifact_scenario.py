@@ -159,6 +159,15 @@ def _accept_head(ledger: LedgerV2, job_id: int, round_: int, head: bytes, propos
     return proposal, finalized["blockNumber"]
 
 
+def served_history(chain, tmp_path_factory, name: str):
+    """A module fixture's body: a fresh history on the session's anvil, its worker servers closed afterwards."""
+    from node.chain.client import connect
+
+    h = build(connect(chain.url), tmp_path_factory.mktemp(f"{name}-home"), chain.url, tmp_path_factory.mktemp(name))
+    yield h
+    h.close()
+
+
 def build(w3, home: Path, rpc_url: str, workdir: Path) -> ArtifactHistory:
     owner, relayer = dev_account(OWNER), dev_account(RELAYER)
     ledger, receipt = deploy_ledger_v2(w3, owner, unbonding_delay_blocks=5, seat_stake_wei=ETH)

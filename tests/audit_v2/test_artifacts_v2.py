@@ -16,7 +16,6 @@ import pytest
 from node.audit.report import FAIL, PASS, SKIPPED, UNVERIFIABLE
 from node.api.server import BackgroundServer
 from node.audit.run import AuditOptions, run_audit
-from node.chain.client import connect
 from node.explorer.app import create_app as create_explorer
 from node.explorer.pages import badge
 
@@ -26,10 +25,7 @@ from artifact_scenario import DiskServer
 
 @pytest.fixture(scope="module")
 def served(chain, tmp_path_factory):
-    home = tmp_path_factory.mktemp("audit-artifacts-home")
-    h = artifact_scenario.build(connect(chain.url), home, chain.url, tmp_path_factory.mktemp("audit-artifacts"))
-    yield h
-    h.close()
+    yield from artifact_scenario.served_history(chain, tmp_path_factory, "audit-artifacts")
 
 
 def audit(h, tmp_path, name="audit.db", to_block=None, **kw):

@@ -14,7 +14,6 @@ from node.api.server import BackgroundServer
 from node.audit.run import AuditOptions, run_audit
 from node.audit.v2.losses import FETCHES, LOSSES, RETRY_AFTER_S
 from node.audit.v2.run import store_losses
-from node.chain.client import connect
 from node.explorer.app import create_app
 
 import artifact_scenario
@@ -25,10 +24,7 @@ sync_api = require_chromium()
 
 @pytest.fixture(scope="module")
 def served(chain, tmp_path_factory):
-    home = tmp_path_factory.mktemp("curves-home")
-    h = artifact_scenario.build(connect(chain.url), home, chain.url, tmp_path_factory.mktemp("curves"))
-    yield h
-    h.close()
+    yield from artifact_scenario.served_history(chain, tmp_path_factory, "curves")
 
 
 def audit(h, db):
