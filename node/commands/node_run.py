@@ -157,8 +157,7 @@ def run(
         if accept_uploads_from is not None:
             raise ValueError("a gateway takes uploads from every address with a worker stake: drop "
                              "--accept-uploads-from (--upload-quota sets each address's share)")
-        upload_peers, upload_quota_bytes = upload_settings("0x" + "00" * 20, upload_quota or GATEWAY_QUOTA)
-        upload_peers = ()
+        upload_peers, upload_quota_bytes = (), upload_quota_bytes_of(upload_quota or GATEWAY_QUOTA)
     else:
         upload_peers, upload_quota_bytes = upload_settings(accept_uploads_from, upload_quota)
     account = signing_account(h, wallet, dev_account, password_file)
@@ -225,22 +224,28 @@ def discovered_url(home: Path) -> str:
     raise ValueError(f"{len(nodes)} nodes are running under {home}: pass --url, one of: {listed}")
 
 
-def upload_settings(accept_from: str | None, quota: str | None) -> tuple[tuple[str, ...], int]:
-    """(peers, quota in bytes) from the two flags; both or neither, so no node accepts uploads without a cap."""
-    from node.api.upload_auth import parse_peers
+def upload_quota_bytes_of(quota: str) -> int:
     from node.worker_policy.settings import parse_size
 
-    if accept_from is None and quota is None:
-        return (), 0
-    if accept_from is None or quota is None:
-        raise ValueError("--accept-uploads-from and --upload-quota go together: name the peers and how much each "
-                         "may store (e.g. --accept-uploads-from 0xABC... --upload-quota 200MB)")
     try:
         quota_bytes = parse_size(quota)
     except ValueError as exc:
         raise ValueError(f"--upload-quota: {exc}") from None
     if quota_bytes <= 0:
         raise ValueError(f"--upload-quota {quota} must be more than 0 bytes")
+    return quota_bytes
+
+
+def upload_settings(accept_from: str | None, quota: str | None) -> tuple[tuple[str, ...], int]:
+    """(peers, quota in bytes) from the two flags; both or neither, so no node accepts uploads without a cap."""
+    from node.api.upload_auth import parse_peers
+
+    if accept_from is None and quota is None:
+        return (), 0
+    if accept_from is None or quota is None:
+        raise ValueError("--accept-uploads-from and --upload-quota go together: name the peers and how much each "
+                         "may store (e.g. --accept-uploads-from 0xABC... --upload-quota 200MB)")
+    quota_bytes = upload_quota_bytes_of(quota)
     try:
         peers = parse_peers(p for p in accept_from.split(",") if p.strip())
     except ValueError as exc:
