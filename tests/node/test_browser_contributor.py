@@ -2,8 +2,8 @@
 page, a real anvil, and real Python verifier and aggregator processes.
 
 Two people open the page. Each makes a key in the page (kept encrypted in the browser), is funded, stakes, and
-allows training when idle (the page's inactivity timer: headless Chromium grants no Idle Detection). The honest
-one caps the CPU at 10 %; while it trains, moving the mouse pauses it within a second and idleness resumes it,
+allows training when idle: one through the page's inactivity timer, the other through the Idle Detection API
+(granted and driven through CDP), which holds it while the person is active. The honest one caps the CPU at 10 %; while it trains, moving the mouse pauses it within a second and idleness resumes it,
 and so do Pause and Resume. The page trains its claim in a Web Worker with the job's wasm module, pushes its checkpoints and transcript to the gateway
 (uploads signed by the page's key), and submits the claim. The honest page's claim is replayed by the Python
 verifiers with the same module under wasmtime, in exact mode, and accepted: its checkpoint ids are bit-identical
@@ -47,7 +47,7 @@ GRADCHAIN = Path(sys.executable).parent / "gradchain"
 sync_api = require_chromium()
 
 # S = 4 segments; long enough that a page capped at 10 % of a core trains for several seconds (pause is tried then)
-SPEC = digits_wasm_spec(steps_per_claim=400, checkpoint_every=100)
+SPEC = digits_wasm_spec(steps_per_claim=1000, checkpoint_every=250)
 # Windows in blocks of 0.25 s: a page needs a few seconds to train and push; a dispute a jury's commit and reveal.
 TERMS = JobTermsV2(submit_window=200, verify_window=48, challenge_window=24, jury_size=3, commit_window=24,
                    reveal_window=24, head_window=8)
@@ -110,6 +110,20 @@ def open_contributor(page, net: Network, query: str = "", idle_s: int = 1, cap: 
     return address
 
 
+def grant_idle_detection(browser, page, origin: str):
+    """The Idle Detection permission a person grants, and an emulated idle state (CDP: Playwright has neither);
+    returns set_active(bool), the person's activity as the page's IdleDetector will see it."""
+    session = browser.new_browser_cdp_session()
+    for context_id in session.send("Target.getBrowserContexts")["browserContextIds"]:
+        session.send("Browser.setPermission", {"permission": {"name": "idle-detection"}, "setting": "granted",
+                                               "origin": origin, "browserContextId": context_id})
+    cdp = page.context.new_cdp_session(page)
+
+    def set_active(active: bool) -> None:
+        cdp.send("Emulation.setIdleOverride", {"isUserActive": active, "isScreenUnlocked": True})
+    return set_active
+
+
 def step_of(page) -> int:
     return int(page.eval_on_selector("#progress", "p => p.dataset.step || 0"))
 
@@ -119,6 +133,7 @@ def frozen_within_one_second(page, hold_s: float) -> tuple[int, int]:
     time.sleep(1.0)
     first = step_of(page)
     time.sleep(hold_s)
+    assert 0 < first < SPEC.steps_per_claim, f"no claim in training to hold (at step {first})"
     return first, step_of(page)
 
 
@@ -146,7 +161,6 @@ def test_a_browser_trains_on_idle_is_verified_by_python_paid_and_withdraws(net, 
         honest_page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
         tampered_page = browser.new_context().new_page()
         honest = open_contributor(honest_page, net, idle_s=3, cap=10)
-        tampered = open_contributor(tampered_page, net, "?tamper=1")
         wait_for(lambda: step_of(honest_page) >= 1, 120, "the honest page to start training", poll_s=0.2)
         time.sleep(1.2)  # the loop has drawn the progress line
         honest_page.screenshot(path=str(LEAD_SHOTS / "contribute-at-work.png"), full_page=True)
@@ -163,6 +177,15 @@ def test_a_browser_trains_on_idle_is_verified_by_python_paid_and_withdraws(net, 
         assert first == later and honest_page.inner_text("#state") == "paused", (first, later)
         honest_page.click("#resume")
         wait_for(lambda: step_of(honest_page) > later, 30, "training to resume", poll_s=0.2)
+        # The other person grants Idle Detection (the API's least threshold is 60 s) and is at the keyboard.
+        set_active = grant_idle_detection(browser, tampered_page, net.nodes["gateway"].url)
+        set_active(True)
+        tampered = open_contributor(tampered_page, net, "?tamper=1", idle_s=60)
+        assert "(Idle Detection)" in tampered_page.inner_text("#idle-mode")
+        time.sleep(3)
+        assert claims_of(net, tampered) == [] and step_of(tampered_page) == 0
+        assert tampered_page.inner_text("#state") == "waiting for the computer to be idle"
+        set_active(False)  # away from the computer: it trains
         assert honest != tampered
         (claim,) = wait_for(lambda: claims_of(net, honest), 240, "the honest page's claim", poll_s=1)
         (bad,) = wait_for(lambda: claims_of(net, tampered), 60, "the tampered page's claim", poll_s=1)
