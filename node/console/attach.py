@@ -52,6 +52,12 @@ def attach(rt, role_loop, plain: bool = False, log: TextIO | None = None) -> Con
         session.on_receipt(row, receipt)  # reverted ones too: their gas was paid
         return marked
     rt.outbox._mark_mined = mined
+    ask = getattr(role_loop, "ask", None)  # the worker's consent prompt: asked with the panel paused
+    if ask is not None and hasattr(session.sink, "paused"):
+        def ask_without_panel(summary: str) -> bool:
+            with session.sink.paused():
+                return ask(summary)
+        role_loop.ask = ask_without_panel
     start = getattr(session.sink, "start", None)
     if start is not None:
         start()

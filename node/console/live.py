@@ -6,7 +6,8 @@ the CPU account measures thread time per kind, so none of it is charged to train
 from __future__ import annotations
 
 import sys
-from typing import Callable, TextIO
+from contextlib import contextmanager
+from typing import Callable, Iterator, TextIO
 
 from rich.console import Console
 from rich.live import Live
@@ -36,6 +37,16 @@ class LiveSink:
 
     def start(self) -> None:
         self.live.start()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No redraws while a question waits for its answer (the consent prompt): Live redirects stderr and redraws
+        over the question otherwise, so that the person, and a terminal reader, sees it broken up."""
+        self.live.stop()
+        try:
+            yield
+        finally:
+            self.live.start()
 
     def line(self, text: str) -> None:
         # Above the panel (Live serializes it with its redraws), unwrapped: the terminal wraps it, a search finds it.
