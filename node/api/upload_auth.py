@@ -96,11 +96,7 @@ class UploadAuth:
         if not is_address(claimed):
             raise UploadRefused(403, f"{UPLOADER_HEADER} {claimed[:60]!r} is not an Ethereum address")
         claimed = to_checksum_address(claimed)
-        if self.admit is not None:
-            refused = self.admit(claimed)
-            if refused:
-                raise UploadRefused(403, refused)
-        elif claimed not in self.peers:
+        if self.admit is None and claimed not in self.peers:
             raise UploadRefused(403, f"{claimed} is not a peer this node accepts uploads from")
         try:
             timestamp = int(headers[TIMESTAMP_HEADER])
@@ -124,6 +120,10 @@ class UploadAuth:
         if signer != claimed:
             raise UploadRefused(403, f"the signature does not recover {claimed} for upload of {artifact_id} as "
                                      f"{kind} at {timestamp} to {self.node_address} on chain {self.chain_id}")
+        if self.admit is not None:  # after the signature: an unsigned claim of an address costs no chain read
+            refused = self.admit(claimed)
+            if refused:
+                raise UploadRefused(403, refused)
         self._remember(text, claimed, timestamp, now)
         return claimed
 

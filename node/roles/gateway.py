@@ -18,6 +18,7 @@ from .runtime import Runtime
 
 SUBMIT_MARGIN_BLOCKS = 4  # a page does not start a claim this close to the window's end
 STAKE_CACHE_S = 15.0  # how long a worker's stake, read for an upload, is trusted
+STAKE_CACHE_MAX = 10_000  # addresses remembered (keys cost nothing: the cache must not grow with them)
 DEFAULT_KDF_N = 2**17  # scrypt cost of the keystores the page makes (ethers' default)
 
 
@@ -51,10 +52,13 @@ class Gateway:
 
     # -- uploads ---------------------------------------------------------------------------------------------
     def admit_uploader(self, address: str) -> str | None:
-        """None if `address` may upload here (a worker stake of at least the claim bond), else why not."""
+        """None if `address` may upload here (a worker stake of at least the claim bond), else why not. Asked only
+        for a validly signed upload (node/api/upload_auth.py), so each chain read costs the asker a signature."""
         now = time.monotonic()
         seen = self._stakes.get(address)
         if seen is None or now - seen[0] > STAKE_CACHE_S:
+            if len(self._stakes) >= STAKE_CACHE_MAX:
+                self._stakes.clear()
             seen = (now, self.rt.ledger.stake(address, Role.WORKER).active)
             self._stakes[address] = seen
         bond = self.rt.job_params.claim_bond

@@ -181,7 +181,8 @@ def test_a_browser_trains_on_idle_is_verified_by_python_paid_and_withdraws(net, 
         set_active = grant_idle_detection(browser, tampered_page, net.nodes["gateway"].url)
         set_active(True)
         tampered = open_contributor(tampered_page, net, "?tamper=1", idle_s=60)
-        assert "(Idle Detection)" in tampered_page.inner_text("#idle-mode")
+        tampered_page.wait_for_function(  # set once the detector has started (asynchronously, after the click)
+            "document.getElementById('idle-mode').textContent.includes('(Idle Detection)')", timeout=30_000)
         time.sleep(3)
         assert claims_of(net, tampered) == [] and step_of(tampered_page) == 0
         assert tampered_page.inner_text("#state") == "waiting for the computer to be idle"
