@@ -94,6 +94,8 @@ def test_a_new_claim_appears_on_reload_without_running_the_audit(history, live_e
 
         page.goto(f"{url}/tx/{tx_hash}")
         assert page.inner_text("span.function") == "submit claim"
-        page.goto(f"{url}/")
-        assert page.query_selector(f"table#heads-{job}") is not None, "the new job's heads"
+        def heads_shown():  # like the claims page: within a sync or two (a page read mid-write is read again)
+            page.goto(f"{url}/")
+            return page.query_selector(f"table#heads-{job}") is not None
+        wait_for(heads_shown, 30, f"the new job {job}'s heads on the reloaded home page", poll_s=0.5)
     assert "Traceback" not in log.read_text()
