@@ -71,6 +71,9 @@ class CpuAccount:
         with self._lock:
             self._seconds[kind] += seconds
 
+    def count_rpc(self, method: str) -> None:
+        self.rpc_calls[method] += 1
+
     def mark_ready(self) -> None:
         """Everything before this call was start-up."""
         if self.startup is None:
@@ -98,7 +101,7 @@ class CpuAccount:
 
 # Ledger methods that talk to the chain: their ABI encoding and decoding is chain I/O's CPU too, not only the
 # JSON-RPC request the middleware below times.
-LEDGER_IO = ("call", "prepare", "broadcast", "pending", "simulate", "receipt", "events")
+LEDGER_IO = ("call", "prepare", "broadcast", "pending", "simulate", "receipt", "events", "decode_raw_logs")
 
 
 def measure_chain_io(ledger, account: CpuAccount) -> None:
@@ -108,7 +111,7 @@ def measure_chain_io(ledger, account: CpuAccount) -> None:
     class ChainCpu(Web3Middleware):
         def wrap_make_request(self, make_request):
             def timed(method, params):
-                account.rpc_calls[method] += 1
+                account.count_rpc(method)
                 with account.measure("chain"):
                     return make_request(method, params)
             return timed

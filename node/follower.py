@@ -17,6 +17,7 @@ from typing import Any, Callable
 from hexbytes import HexBytes
 
 from .chain.client import Ledger
+from .chain.raw_reads import RawReads
 from .events_v2 import V2Handlers
 from .reorg import ChainReplaced, Rollback, common_ancestor
 from .state import CURSOR_KEY, DERIVED_TABLES, NodeState
@@ -24,6 +25,7 @@ from .state import CURSOR_KEY, DERIVED_TABLES, NodeState
 # Block-hash rows kept for blocks without events: enough to find an ancestor quickly; older ones are pruned
 # (blocks with events are always kept, and the binary search works on whatever remains).
 RECENT_BLOCKS_KEPT = 1024
+PRUNE_EVERY_POLLS = 256  # the prune is a write transaction of its own: not one every poll
 
 
 def plain(value: Any) -> Any:
@@ -50,6 +52,8 @@ class EventFollower:
         self.events_applied = 0  # grows with every event applied or rolled back: caches of chain state key on it
         # One handler per LedgerV2 event that changes what a node acts on (node/events_v2.py).
         self.handlers: dict[str, Callable[[dict, dict], None]] = V2Handlers(state).table()
+        self.reads = RawReads.of(ledger.w3, ledger.address)  # the runtime counts and times its requests
+        self._polls = 0
 
     @property
     def cursor(self) -> int:
@@ -58,53 +62,63 @@ class EventFollower:
     def poll(self) -> list[dict]:
         """Apply every new confirmed event; returns them (as plain dicts) for the role loop to react to.
 
-        Each poll checks that the chain still holds the cursor's block: when the next block is all that is new,
-        its parent hash is that check (one block read instead of two, on a chain read every block)."""
-        latest = self.ledger.w3.eth.block_number
-        safe_head = latest - self.confirmations
-        next_block = self._extending_block(safe_head)
-        if next_block is None:
-            self.check_chain(latest)
-        self.latest_seen = (latest, time.monotonic())
+        One batched read a poll (node/chain/raw_reads.py) holds the chain head, the block at the cursor (still
+        ours?) and the block after it with its logs: when that block is all that is new and its parent is the
+        cursor's block, it is applied from that read alone. Anything else (several new blocks, a changed cursor
+        block, a chain that went back) takes the page path below, which checks the chain first."""
+        cursor = self.cursor
+        probe = self.reads.probe(cursor)
+        self.latest_seen = (probe.latest, time.monotonic())
+        safe_head = probe.latest - self.confirmations
+        recorded = self._recorded_hash(cursor)
         applied: list[dict] = []
+        if safe_head < cursor or (recorded is not None and (probe.at_cursor is None
+                                                             or probe.at_cursor.hash != recorded)):
+            self.check_chain(probe.latest)  # the chain went back or replaced our block: roll back, read on
+        elif safe_head == cursor + 1 and self._extends(probe, recorded):
+            events = self._decode(probe.logs_after_cursor)
+            self._commit_page(events, cursor + 1, probe.after_cursor.hash)
+            applied.extend(events)
         while self.cursor < safe_head:
             first = self.cursor + 1
             last = min(safe_head, first + self.page_blocks - 1)
             # The page end's hash is read before its logs: if the chain changes in between, the next poll's
             # check of the cursor's hash sees it and rolls the page back.
-            last_hash = next_block["hash"] if next_block is not None and last == next_block["number"] \
-                else self._chain_hash(last)
-            next_block = None
-            events = [self._plain_event(e) for e in self.ledger.events(first, last)]
-            with self.state.db.conn:  # one transaction: the page's rows, its block hashes and the cursor
-                for event in events:
-                    self._apply(event)
-                    self._record_block(event["block"], event["block_hash"], has_events=True)
-                if last_hash is not None:
-                    self._record_block(last, last_hash, has_events=False)
-                self.state.set_meta(CURSOR_KEY, last)
+            end = self.reads.block(last)
+            events = self._decode(self.reads.logs(first, last))
+            self._commit_page(events, last, end.hash if end is not None else None)
             applied.extend(events)
-            self.events_applied += len(events)
-        self._prune_blocks()
+        self._polls += 1
+        if self._polls % PRUNE_EVERY_POLLS == 0:
+            self._prune_blocks()
         return applied
 
-    def _extending_block(self, safe_head: int) -> dict | None:
-        """The block after the cursor, if it is the only new one and its parent is the cursor's recorded block."""
-        cursor = self.cursor
-        if safe_head != cursor + 1:
-            return None
-        recorded = self.state.one("select hash from blocks where number = ?", (cursor,))
-        if recorded is None:
-            return None
-        try:
-            block = self.ledger.w3.eth.get_block(safe_head)
-        except Exception as exc:  # web3's BlockNotFound: the chain moved under us; check_chain finds out
-            if exc.__class__.__name__ == "BlockNotFound":
-                return None
-            raise
-        if "0x" + bytes(block["parentHash"]).hex() != recorded["hash"]:
-            return None
-        return {"number": safe_head, "hash": "0x" + bytes(block["hash"]).hex()}
+    @staticmethod
+    def _extends(probe, recorded: str | None) -> bool:
+        """The probe's next block is mined on our cursor's block, and the logs read with it are that block's."""
+        after = probe.after_cursor
+        if after is None or probe.logs_after_cursor is None:
+            return False
+        if recorded is not None and after.parent_hash != recorded:
+            return False
+        return all(log["blockHash"].lower() == after.hash for log in probe.logs_after_cursor)
+
+    def _decode(self, raw_logs: list[dict]) -> list[dict]:
+        return [self._plain_event(e) for e in self.ledger.decode_raw_logs(raw_logs)]
+
+    def _commit_page(self, events: list[dict], last: int, last_hash: str | None) -> None:
+        with self.state.db.conn:  # one transaction: the page's rows, its block hashes and the cursor
+            for event in events:
+                self._apply(event)
+                self._record_block(event["block"], event["block_hash"], has_events=True)
+            if last_hash is not None:
+                self._record_block(last, last_hash, has_events=False)
+            self.state.set_meta(CURSOR_KEY, last)
+        self.events_applied += len(events)
+
+    def _recorded_hash(self, number: int) -> str | None:
+        row = self.state.one("select hash from blocks where number = ?", (number,))
+        return row["hash"] if row is not None else None
 
     # -- reorgs ----------------------------------------------------------------------------------------------
     def check_chain(self, latest: int | None = None) -> Rollback | None:
@@ -113,7 +127,7 @@ class EventFollower:
         recorded = self.state.one("select hash from blocks where number = ?", (cursor,))
         if recorded is None:
             return None  # nothing processed yet (or a database from before block hashes were recorded)
-        latest = self.ledger.w3.eth.block_number if latest is None else latest
+        latest = self.reads.latest() if latest is None else latest
         if cursor <= latest and self._chain_hash(cursor) == recorded["hash"]:
             return None
         rows = [(r["number"], r["hash"]) for r in self.state.rows(
@@ -157,13 +171,8 @@ class EventFollower:
                     self._record_block(block, block_hash, has_events=True)
 
     def _chain_hash(self, number: int) -> str | None:
-        try:
-            block = self.ledger.w3.eth.get_block(number)
-        except Exception as exc:  # web3's BlockNotFound past the head; transport errors surface below
-            if exc.__class__.__name__ == "BlockNotFound":
-                return None
-            raise
-        return "0x" + bytes(block["hash"]).hex()
+        header = self.reads.block(number)
+        return header.hash if header is not None else None
 
     def _record_block(self, number: int, block_hash: str, has_events: bool) -> None:
         # An event block stays marked as one even when a later page end lands on the same number.

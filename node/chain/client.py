@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-import requests
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
@@ -18,6 +17,7 @@ from web3.types import RPCEndpoint
 
 from .artifacts import Artifact
 from .errors import ChainError, ContractRevert, abi_type, decode_revert
+from .transport import ChainUnreachable, LeanHTTPProvider
 
 DEFAULT_RECEIPT_TIMEOUT_S = 60
 GAS_HEADROOM = 1.3
@@ -27,11 +27,15 @@ def connect(rpc_url: str, timeout_s: float = 10.0) -> Web3:
     """A Web3 on `rpc_url`, checked to answer: an unreachable node is a clear error, not a hang."""
     # web3 asks for the chain id before every call and transaction it validates: 2 of every 5 requests a node
     # sent (bench/network_share.py). It is the one answer cached: blocks and logs must stay fresh for reorgs.
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout_s}, cache_allowed_requests=True,
-                                cacheable_requests={RPCEndpoint("eth_chainId")}))
+    w3 = Web3(LeanHTTPProvider(rpc_url, timeout_s, cache_allowed_requests=True,
+                               cacheable_requests={RPCEndpoint("eth_chainId")}))
+    # Every transaction is signed here with its chain id and sent raw, and no name is an ENS name: web3's
+    # validation (a chain-id read per eth_call) and ENS resolution only cost CPU on every call.
+    for unused in ("validation", "ens_name_to_address"):
+        w3.middleware_onion.remove(unused)
     try:
         w3.eth.chain_id
-    except requests.exceptions.ConnectionError as exc:  # refused, no route, unknown host: nothing listens there
+    except ChainUnreachable as exc:  # refused, no route, unknown host: nothing listens there
         raise ChainError(unreachable_chain(rpc_url)) from exc
     except Exception as exc:  # timeouts, bad JSON...
         raise ChainError(f"cannot reach the JSON-RPC node at {rpc_url}: {exc.__class__.__name__}: {exc}") from exc
@@ -186,6 +190,12 @@ class Ledger:
             if event is not None and (wanted is None or event["event"] in wanted):
                 decoded.append(event)
         return decoded
+
+    def decode_raw_logs(self, raw_logs: list[dict]) -> list:
+        """Raw eth_getLogs entries (node/chain/raw_reads.py) decoded as `events` decodes web3's, in chain order."""
+        from .raw_reads import web3_log
+
+        return [e for e in (self._decode_log(web3_log(r)) for r in raw_logs) if e is not None]
 
     def _decode_log(self, log: dict) -> dict | None:
         event = self._event_types().get(HexBytes(log["topics"][0]))

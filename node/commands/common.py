@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
-import requests
 import typer
 from eth_account.signers.local import LocalAccount
 
@@ -42,6 +41,7 @@ def user_errors(command: Callable) -> Callable:
         from node.chain.artifacts import ArtifactMissing
         from node.chain.errors import ChainError, ContractRevert
         from node.chain.foundry import FoundryMissing
+        from node.chain.transport import ChainUnreachable
         from node.diskspace import EXIT_DISK_FULL, DiskFull, as_disk_full, is_disk_full
         from node.wallet.actions_v2 import explain
 
@@ -57,9 +57,8 @@ def user_errors(command: Callable) -> Callable:
             fail(str(exc), EXIT_DISK_FULL)
         except (WalletError, ChainError, DeploymentMissing, ArtifactMissing, FoundryMissing, ValueError) as exc:
             fail(str(exc), getattr(exc, "exit_code", 1))  # preview.NoTerminal is a usage error: 2
-        except requests.exceptions.ConnectionError as exc:  # the chain went away after connect() reached it
-            url = exc.request.url if exc.request is not None else "its RPC URL"
-            fail(unreachable_chain(url.rstrip("/")))
+        except ChainUnreachable as exc:  # the chain went away after connect() reached it
+            fail(unreachable_chain(exc.url.rstrip("/")))
         except (KeyboardInterrupt, EOFError):
             fail("interrupted; nothing was changed")
         except Exception as exc:

@@ -21,6 +21,7 @@ from ..api.server import BackgroundServer
 from ..api.upload_policy import UploadPolicy
 from ..artifact_store import ArtifactStore
 from ..chain.errors import ChainError, ContractRevert
+from ..chain.raw_reads import READS
 from ..cpu_account import CpuAccount, measure_chain_io, measure_methods
 from ..chain_identity import ChainMismatch, chain_identity, open_state_for_chain
 from ..diskspace import disk_full_as_error, is_disk_full
@@ -83,6 +84,8 @@ class Runtime:
         self.store = ArtifactStore(options.data_dir / "artifacts")
         self.outbox = Outbox(self.state, self.ledger, self.account)
         self.follower = EventFollower(self.state, self.ledger, self.deployment.block, options.confirmations)
+        self.follower.reads.count = self.cpu.count_rpc
+        measure_methods(self.follower.reads, READS, self.cpu, "chain")
         self.follower.anchor(self.deployment.block)
         self.follower.rollback_listeners.append(self._after_rollback)
         self.stopping = threading.Event()
