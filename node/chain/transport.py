@@ -80,7 +80,7 @@ class RpcTransport:
                 if reused and attempt == 0:
                     continue  # the server closed the idle connection: nothing was answered, send again
                 raise ChainUnreachable(self.url, exc) from exc
-            except (ConnectionRefusedError, OSError) as exc:
+            except OSError as exc:  # refused, no route, unknown host
                 conn.close()
                 if isinstance(exc, TimeoutError):
                     raise  # the server is there but slow: the caller's timeout handling applies
@@ -88,7 +88,7 @@ class RpcTransport:
             if response.status != 200 and not data.startswith((b"{", b"[")):
                 raise ChainUnreachable(self.url, OSError(f"HTTP {response.status}: {data[:200]!r}"))
             return data
-        raise AssertionError("unreachable")
+        raise AssertionError("the loop returns or raises on its second attempt")
 
     def batch(self, calls: list[tuple[str, list]], optional: frozenset[int] = frozenset()) -> list[Any]:
         """Several requests in one POST; each answer's result in order. An error answer raises RpcError, except
