@@ -148,6 +148,13 @@ def main() -> int:
             steady = {c: steady[c] + delta[c] for c in COLUMNS}
             steady_wall += t1 - t0
     print(share_line("steady", steady, steady_wall))
+    print("steady state by node, CPU-s (share of a core):")
+    first = next(s for r, _, s in samples if r >= STEADY_FROM_ROUND)
+    for name, end in samples[-1][2]["per_node"].items():
+        start = first["per_node"][name]
+        cells = {k: end[k] - start[k] for k in (*COLUMNS[:-1],)}
+        print(f"  {name:>12}: " + ", ".join(f"{k} {v:.2f}" for k, v in cells.items() if v >= 0.005)
+              + f" ({100 * sum(cells.values()) / max(steady_wall, 1e-9):.1f}% of a core)")
     steady_rounds = samples[-1][0] - STEADY_FROM_ROUND
     claims = sum(1 for c in finalized if STEADY_FROM_ROUND <= c["round"] < samples[-1][0])
     if steady_rounds > 0 and claims:

@@ -39,7 +39,8 @@ def run(
     confirmations: Annotated[int, typer.Option(help="blocks to wait before acting on an event (0 reads the newest "
                                                "block, whose logs a node may not have indexed yet)")] = 1,
     poll_interval: Annotated[float, typer.Option(help="seconds between chain polls")] = 0.3,
-    keep_every: Annotated[int, typer.Option(help="worker: store every m-th checkpoint, regenerate the rest")] = 2,
+    keep_every: Annotated[int, typer.Option(help="worker: store every m-th checkpoint, regenerate the rest on "
+                                                 "request (CPU for disk: 1 stores them all)")] = 1,
     auto_stake: Annotated[Optional[str], typer.Option(help="stake this many ETH at start if below the job's minimum")] = None,
     cheat: Annotated[Optional[str], typer.Option(help="DEMO/TESTS ONLY: a dishonest node: worker skip-training, "
                                                  "fake-withhold, junk; verifier lazy (replays nothing: "

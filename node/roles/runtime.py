@@ -55,7 +55,10 @@ class NodeOptions:
     # (seen in anvil under load; geth and erigon have had the same race), and a page read then would skip them.
     confirmations: int = 1
     poll_interval_s: float = 0.3
-    keep_every: int = 2  # the worker stores every m-th checkpoint and regenerates the rest on request
+    # The worker stores every m-th checkpoint and regenerates the rest on request. 1 by default: a regenerated
+    # checkpoint costs k steps of CPU each time a verifier asks for it (6.6% of a worker's CPU at m = 2 in
+    # bench/network_share.py), a stored one its bytes on disk (39 kB for the digits preset).
+    keep_every: int = 1
     auto_stake_wei: int = 0  # stake this much at start if the active stake is below the job's minimum
     cheat: str | None = None  # demo and tests only: a dishonest worker strategy
     reset_state: bool = False  # a database built on another chain is moved aside instead of refused

@@ -243,3 +243,62 @@ def test_a_database_from_another_chain_is_refused_or_moved_aside(chain, tmp_path
         assert NodeState(aside).get_meta("marker") == "old", "the old database is kept, not deleted"
     finally:
         other.stop()
+
+
+def written_cursor(db_path) -> int:
+    conn = sqlite3.connect(db_path)
+    try:
+        return int(conn.execute("select value from meta where key = 'last_block'").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_blocks_without_events_move_the_cursor_in_memory_and_events_are_written_at_once(chain, tmp_path):
+    """A commit per block cost ~1 ms of CPU four times a second; an empty block is held in memory instead."""
+    follower = follower_for(chain, tmp_path / "node.db")
+    follower.poll()
+    written = written_cursor(tmp_path / "node.db")
+    for _ in range(5):  # five polls, one new empty block each: nothing written
+        chain.mine(1)
+        follower.poll()
+    assert follower.cursor == written + 5 and written_cursor(tmp_path / "node.db") == written
+
+    chain.ledger.send(dev_account(1), "submitClaim", *chain.claim_args(b"kept"))
+    follower.poll()  # a block with an event: its rows and the cursor are written in one transaction
+    assert written_cursor(tmp_path / "node.db") == follower.cursor
+    assert len(follower.state.rows("select * from claims")) == 1
+
+    chain.mine(3)
+    follower.poll()
+    assert written_cursor(tmp_path / "node.db") < follower.cursor
+    # A crash now loses the cursor held in memory: a new follower re-reads from the written one, to the same state.
+    restarted = follower_for(chain, tmp_path / "node.db")
+    restarted.poll()
+    assert restarted.cursor == follower.cursor
+    fresh = follower_for(chain, tmp_path / "fresh.db")
+    fresh.poll()
+    assert table_dump(tmp_path / "node.db") == table_dump(tmp_path / "fresh.db")
+
+
+def test_a_chain_that_goes_back_under_a_cursor_held_in_memory_is_rolled_back(chain, tmp_path):
+    follower = follower_for(chain, tmp_path / "node.db")
+    chain.ledger.send(dev_account(1), "submitClaim", *chain.claim_args(b"kept"))
+    follower.poll()
+    snap = chain.snapshot()
+    chain.mine(4)
+    follower.poll()  # empty blocks: the cursor is ahead of node.db's
+    held = follower.cursor
+    assert written_cursor(tmp_path / "node.db") < held
+    chain.revert(snap)
+    chain.ledger.send(dev_account(2), "submitClaim", *chain.claim_args(b"new"))
+    chain.mine(6)  # a different history, longer than the one the follower held
+    seen = []
+    follower.rollback_listeners.append(seen.append)
+    follower.poll()
+    (rollback,) = seen
+    assert rollback.old_cursor == held and rollback.ancestor < held
+    assert {r["worker"] for r in follower.state.rows("select worker from claims")} == {dev_account(1).address,
+                                                                                     dev_account(2).address}
+    fresh = follower_for(chain, tmp_path / "fresh.db")
+    fresh.poll()
+    assert table_dump(tmp_path / "node.db") == table_dump(tmp_path / "fresh.db")
