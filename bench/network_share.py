@@ -14,6 +14,7 @@ tick) is reported apart, and the steady state is the rounds after the first two.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -29,6 +30,7 @@ from node.chain.v2.terms import JobTermsV2  # noqa: E402
 from node.chain.v2.views import ClaimStatus  # noqa: E402
 from node.cpu_split import COLUMNS, rpc_rates, sample, share_line  # noqa: E402
 from node.demo import BLOCK_TIME_S, NodeProcess, start_node, stop_nodes, wait_until_serving  # noqa: E402
+from node.economics import measure_segment  # noqa: E402
 from node.jobs import WEI_PER_ETH, create_job, save_spec, spec_path  # noqa: E402
 from node.wallet.session import open_ledger  # noqa: E402
 from prover.presets import digits_spec  # noqa: E402
@@ -73,14 +75,17 @@ def main() -> int:
 
     home = a.home or Path(tempfile.mkdtemp(prefix="gradchain-share-"))
     spec = digits_spec(steps_per_claim=a.steps, checkpoint_every=a.every)
-    # The submit window holds a claim's training with the host's cores shared among the workers (about 0.5 ms a
-    # step with proving on this machine's cores), and twice that for slack; the rest as the demo's.
     bt = a.block_time
 
     def blocks(seconds: float) -> int:
         return max(6, round(seconds / bt))
 
-    submit = a.submit_window or blocks(max(5.0, 2 * a.steps * 0.0005 * max(1, a.workers / 2)))
+    # The submit window holds a claim's training with the host's cores shared among the workers, measured here
+    # with the real step function (proving adds about 4%), and half that again for slack: the work, not the
+    # window, sets the round's length. The rest as the demo's.
+    step_s = measure_segment(spec, a.every) / a.every
+    training_s = step_s * a.steps * max(1.0, a.workers / (os.cpu_count() or 1))
+    submit = a.submit_window or blocks(max(5.0, 1.5 * training_s + 2.0))
     # The demo's windows in seconds (20, 12, 12, 8, 8 blocks of 0.25 s); the verify window grows with the claims
     # each verifier replays in a round, as the demo's does.
     load = -(-a.workers * 3 // a.verifiers)
@@ -91,7 +96,8 @@ def main() -> int:
     print(f"bench/network_share: {a.workers} workers, {a.verifiers} verifiers, an aggregator; digits H={a.steps} "
           f"k={a.every} D={terms.committee_size} s={a.samples} (verification share D*s*k/H = {100 * share:.1f}%), "
           f"blocks of {bt} s, windows (submit, verify, challenge) {submit}, {terms.verify_window}, "
-          f"{terms.challenge_window} blocks; files in {home}")
+          f"{terms.challenge_window} blocks (a claim's training: {training_s:.1f} s of {step_s * 1e3:.3f} ms steps "
+          f"on this host's share); files in {home}")
     deployment = devnet.up(home, port=free_port(), block_time=bt)
     nodes = plan(home, a.workers, a.verifiers)
     try:
@@ -161,6 +167,9 @@ def main() -> int:
         print(f"steady state: {steady_wall / steady_rounds:.1f} s a round, {claims / steady_rounds:.1f} claims a "
               f"round accepted, {sum(steady.values()) / claims:.2f} CPU-s of the whole network per accepted claim "
               f"({steady['training'] / claims:.2f} of them training)")
+    per_round = [sum(1 for c in finalized if c["round"] == r) for r in range(samples[-1][0])]
+    print(f"claims accepted, round by round: {per_round} (of {a.workers} a round: a claim that missed its window "
+          "would have trained for nothing)")
     total = sum(steady.values()) or 1.0
     training, replay = steady["training"] / total, steady["replay"] / total
     rest = 1 - training - replay

@@ -69,6 +69,12 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+def http_client(timeout_s: float) -> httpx.Client:
+    """A client for a node's own requests to its peers, on the process's one TLS context (httpx.post() builds a
+    client, and so a context, per call: ~50 ms of CPU for each relayed approval)."""
+    return httpx.Client(timeout=timeout_s, trust_env=False, verify=_tls_context())
+
+
 class _Transient(Exception):
     """A failure worth another attempt."""
 

@@ -40,9 +40,7 @@ def explorer_command(
     sync_every: Annotated[float, typer.Option("--sync-every", help="seconds between live syncs")] = 2.0,
 ) -> None:
     """Serve the ledger as the audit rebuilt it: heads, claims, transactions, blocks, votes, addresses, charts."""
-    import uvicorn
-
-    from node.api.server import server_config
+    from node.api.server import QuietServer, server_config
     from node.audit.ingest import db_path_default
     from node.audit.run import AuditOptions
     from node.config import Deployment, DeploymentMissing, deployment_path
@@ -83,7 +81,7 @@ def explorer_command(
     typer.echo(f"gradchain explorer on http://{host}:{port} (database {path}); Ctrl-C stops it")
     # The node's server settings: header and body deadlines against slow clients, bounded concurrency.
     try:
-        uvicorn.Server(server_config(app, host, port)).run()
+        QuietServer(server_config(app, host, port)).run()
     finally:
         if syncer is not None:
             syncer.stop()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import httpx
 
 from ... import failpoints
+from ...fetch import http_client
 from ...chain.v2 import rules
 from ..claim_check import b32, fetch_for, round_head, subject_of
 from .settle import send_or_log
@@ -55,6 +56,7 @@ class CommitteeMember:
         self.done: set[int] = set()  # claims this node approved, challenged or stood down on
         self.posted: set[int] = set()  # claims whose signed approval went to the relay (--relay)
         self._eip712 = None  # the ledger's EIP-712 domain, read once
+        self._relay_client: httpx.Client | None = None
 
     def tick(self, claim: dict, block: int) -> None:
         rt, claim_id = self.rt, claim["claim_id"]
@@ -156,9 +158,11 @@ class CommitteeMember:
         from ...chain.v2.approvals import sign_approval
 
         signature = sign_approval(rt.account, self._domain(), claim_id, b32(claim["transcript_root"]), seat.seed)
+        if self._relay_client is None:
+            self._relay_client = http_client(RELAY_TIMEOUT_S)
         try:
-            response = httpx.post(f"{url.rstrip('/')}/relay/approvals", timeout=RELAY_TIMEOUT_S,
-                                  json={"claim_id": claim_id, "signature": "0x" + signature.hex()})
+            response = self._relay_client.post(f"{url.rstrip('/')}/relay/approvals",
+                                               json={"claim_id": claim_id, "signature": "0x" + signature.hex()})
             response.raise_for_status()
         except httpx.HTTPError as exc:
             rt.state.log("relay-fallback", claim=claim_id, why=f"relay {url}: {type(exc).__name__}: {exc}")
