@@ -30,6 +30,12 @@ PRUNE_EVERY_POLLS = 256  # the prune is a write transaction of its own: not one 
 # commit costs about 1 ms of CPU (synchronous=FULL), four a second for a devnet's blocks; after a crash the
 # node re-reads at most these seconds of blocks, which is harmless (every row is an upsert by on-chain id).
 CURSOR_WRITE_EVERY_S = 5.0
+# Events after which a job's state (LedgerV2.getJob: round, head, open claims, the pending proposal, ...) is what
+# it was: a role's cached read of it stays good. Approvals are most of a round's events; any event not named here
+# (one added to the contract later too) counts as a change.
+JOB_STATE_KEPT = frozenset({"Approved", "Credited", "Staked", "UnstakeRequested", "StakeWithdrawn", "Withdrawn",
+                            "SeatRegistered", "SeatRetired", "VerdictCommitted", "VerdictRevealed", "JurySeated",
+                            "JuryRedrawn", "Slashed", "EIP712DomainChanged"})
 
 
 def plain(value: Any) -> Any:
@@ -54,6 +60,7 @@ class EventFollower:
         self.rollback_listeners: list[Callable[[Rollback], None]] = []
         self.latest_seen: tuple[int, float] | None = None  # (chain head, monotonic time read): roles reuse it
         self.events_applied = 0  # grows with every event applied or rolled back: caches of chain state key on it
+        self.job_events_applied = 0  # the same, less the events that never change a job's state (JOB_STATE_KEPT)
         # One handler per LedgerV2 event that changes what a node acts on (node/events_v2.py).
         self.handlers: dict[str, Callable[[dict, dict], None]] = V2Handlers(state).table()
         self.reads = RawReads.of(ledger.w3, ledger.address)  # the runtime counts and times its requests
@@ -129,6 +136,7 @@ class EventFollower:
                 self._record_block(last, last_hash, has_events=False)
             self.state.set_meta(CURSOR_KEY, last)
         self.events_applied += len(events)
+        self.job_events_applied += sum(1 for e in events if e["name"] not in JOB_STATE_KEPT)
 
     def _recorded_hash(self, number: int) -> str | None:
         if self._tip is not None and self._tip[0] == number:
@@ -174,6 +182,7 @@ class EventFollower:
                     handler(event["args"], event)
             self.state.set_meta(CURSOR_KEY, ancestor)
         self.events_applied += 1
+        self.job_events_applied += 1
         rollback = Rollback(old_cursor=old_cursor, ancestor=ancestor, chain_head=chain_head, events_dropped=dropped)
         self.state.log("reorg", old_cursor=old_cursor, ancestor=ancestor, chain_head=chain_head,
                        events_dropped=dropped)

@@ -34,7 +34,9 @@ from ..reorg import ChainReplaced, Rollback
 from ..wallet.session import open_ledger
 
 
-JOB_CACHE_MAX_AGE_S = 2.0
+# A job's state is read again after an event that may change it (node/follower.py, JOB_STATE_KEPT), and at least
+# this often: the contract emits an event for every change, so the bound is a guard, not the mechanism.
+JOB_CACHE_MAX_AGE_S = 10.0
 BLOCK_FRESH_S = 0.2  # a block number this young is reused (a block every 0.25 s on the devnet, 12 s on mainnet)
 
 
@@ -108,7 +110,7 @@ class Runtime:
         # torch's pool: this node's share of the host's cores among the nodes running here (node/host_share.py)
         self.thread_share = ThreadShare(options.home, options.extra.get("max_threads"))
         self._registration: Registration | None = None
-        self._job_cache: tuple[int, float, object] | None = None  # (follower.events_applied, time read, JobState)
+        self._job_cache: tuple[int, float, object] | None = None  # (follower.job_events_applied, time read, JobState)
 
     def _upload_policy(self) -> UploadPolicy | None:
         if self.options.role == "gateway":  # browsers push their artifacts here; the role admits staked workers
@@ -145,13 +147,14 @@ class Runtime:
     def job(self, fresh: bool = False) -> dict:
         """The job's state and terms under the names every role reads.
 
-        The state is read once and reused until the follower applies an event (every change of a job's state
-        emits one) or JOB_CACHE_MAX_AGE_S passes: a role acts at most a block or two after the change, and idle
-        nodes stop reading the contract every tick. `fresh`: read it now (after sending a transaction)."""
-        cached = self._job_cache
-        if (fresh or cached is None or cached[0] != self.follower.events_applied
+        The state is read once and reused until the follower applies an event that may change it (every change
+        of a job's state emits one; approvals, votes and stakes do not change it) or JOB_CACHE_MAX_AGE_S passes:
+        a role acts at most a block or two after the change, and idle nodes stop reading the contract every
+        tick. `fresh`: read it now (after sending a transaction)."""
+        cached, applied = self._job_cache, self.follower.job_events_applied
+        if (fresh or cached is None or cached[0] != applied
                 or time.monotonic() - cached[1] >= JOB_CACHE_MAX_AGE_S):
-            cached = self._job_cache = (self.follower.events_applied, time.monotonic(), self.ledger.job(self.job_id))
+            cached = self._job_cache = (applied, time.monotonic(), self.ledger.job(self.job_id))
         state, p = cached[2], self.job_params
         return {"round": state.round, "round_start": state.round_start, "head": state.head,
                 "open_claims": state.open_claims, "pending_proposal": state.pending_proposal,

@@ -108,6 +108,28 @@ def test_a_file_altered_on_disk_is_not_served(server):
     assert response.status_code == 404 and b"tampered" not in response.content  # quarantined, then missing
 
 
+def test_a_file_served_before_and_then_altered_by_one_byte_is_not_served(server, monkeypatch):
+    """The store derives an id once and then checks a digest of the bytes: a change after that is still caught."""
+    import node.artifact_store as artifact_store
+
+    running, store = server
+    cid, data = a_checkpoint()
+    store.put("checkpoint", data, expected_id=cid)
+    derived = []
+    real = artifact_store.ID_FUNCTIONS["checkpoint"]
+    monkeypatch.setitem(artifact_store.ID_FUNCTIONS, "checkpoint", lambda b: (derived.append(1), real(b))[1])
+    for _ in range(3):
+        assert httpx.get(f"{running.url}/artifacts/{cid.hex()}").content == data
+    assert derived == [], "bytes whose id was derived at put are not parsed again on every read"
+    path, _ = store.path(cid)
+    altered = bytearray(data)
+    altered[-1] ^= 0x01  # one bit of the last tensor's last float
+    path.write_bytes(bytes(altered))
+    response = httpx.get(f"{running.url}/artifacts/{cid.hex()}")
+    assert response.status_code == 404 and derived == [1]  # derived again, did not match: quarantined
+    assert list((store.root / artifact_store.QUARANTINE_DIR).iterdir())
+
+
 def test_status_and_openapi_are_served(server):
     running, _ = server
     status = httpx.get(f"{running.url}/status").json()

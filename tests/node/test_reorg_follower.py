@@ -302,3 +302,18 @@ def test_a_chain_that_goes_back_under_a_cursor_held_in_memory_is_rolled_back(cha
     fresh = follower_for(chain, tmp_path / "fresh.db")
     fresh.poll()
     assert table_dump(tmp_path / "node.db") == table_dump(tmp_path / "fresh.db")
+
+
+def test_only_events_that_may_change_a_jobs_state_invalidate_its_cached_read(chain, tmp_path):
+    """Runtime.job() re-reads getJob when job_events_applied moves: a claim moves it, a stake does not."""
+    follower = follower_for(chain, tmp_path / "node.db")
+    follower.poll()
+    before, all_before = follower.job_events_applied, follower.events_applied
+    chain.ledger.send(dev_account(4), "stake", WORKER_ROLE, value=ETH)
+    chain.mine(1)
+    follower.poll()
+    assert follower.events_applied > all_before and follower.job_events_applied == before
+    chain.ledger.send(dev_account(1), "submitClaim", *chain.claim_args(b"moves it"))
+    chain.mine(1)
+    follower.poll()
+    assert follower.job_events_applied == before + 1
