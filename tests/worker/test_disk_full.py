@@ -16,7 +16,7 @@ from test_worker_process import WorkerProcess
 from tmpfs import fill, mounted_tmpfs
 from worker_chain import deploy, new_job, worker_stake
 
-DISK_BYTES = 4 << 20  # a claim of worker_chain.SPEC is about 0.55 MB, plus a 256 kB margin for node.db
+DISK_BYTES = 4 << 20  # a claim of worker_chain.SPEC is about 1.0 MB, plus a 256 kB margin for node.db
 LEFT_FREE = 400_000  # enough to open node.db and stake, not enough for a claim
 
 
@@ -45,7 +45,7 @@ def test_full_disk_stops_the_worker_in_one_line_and_a_restart_with_space_carries
         log = worker.log()
         assert "Traceback" not in log, log[-3000:]
         (line,) = [line for line in log.splitlines() if "disk full" in line]
-        assert line.startswith(f"error: disk full: {data_dir / 'artifacts'} needs ") and " kB more (" in line
+        assert line.startswith(f"error: disk full: {data_dir / 'artifacts'} needs ") and " MB more (" in line
         assert line.endswith(" kB free); free some space and restart the node"), line
         assert not claims_of(ledger, job_id, dev_account(5).address)
         assert not list((data_dir / "artifacts").glob("*.safetensors")), "training started on a full disk"
@@ -73,7 +73,7 @@ def test_a_disk_cap_smaller_than_one_claim_is_refused_at_start(chain):
     log = worker.log()
     assert "Traceback" not in log, log[-3000:]
     (line,) = [line for line in log.splitlines() if "--max-disk" in line]
-    # 551,008 bytes: (13 kept checkpoints + the result) x 38,480 bytes + 512 bytes per segment of transcript
-    assert line == (f"error: --max-disk 50 kB is smaller than one claim of job {job_id} (552 kB): "
-                    "raise it to at least 552 kB"), line
+    # 1,013,280 bytes: (25 kept checkpoints + the result) x 38,480 bytes + 512 bytes per segment of transcript
+    assert line == (f"error: --max-disk 50 kB is smaller than one claim of job {job_id} (1.1 MB): "
+                    "raise it to at least 1.1 MB"), line
     assert worker_stake(ledger, 6) == 0, "it staked before refusing"

@@ -34,6 +34,11 @@ def relay_lead(verify_window: int) -> int:
     return max(6, verify_window // 2)
 
 
+# Blocks from sending a batch to its members seeing it: mined in the next block, read by a follower one block
+# behind the head (node/roles/runtime.py, confirmations).
+RELAY_SEEN_BLOCKS = 2
+
+
 def fallback_lead(verify_window: int) -> int:
     """Blocks before its deadline at which a member whose relayed approval is not on chain sends it directly:
     below relay_lead, so an honest relayer's batch has blocks to be mined and seen first, and far enough from
@@ -123,12 +128,15 @@ class RelayBatcher:
 
     # -- the batch -----------------------------------------------------------------------------------------
     def _drop_stale(self, block: int) -> None:
-        """Held approvals that landed (by this relay or directly), or whose claim left its vote window."""
+        """Held approvals that landed (by this relay or directly), or that could no longer be seen on chain by
+        their member before it approves directly (fallback_lead): sent anyway, one of the two would revert."""
         p = self.rt.job_params
         for claim_id in list(self.held):
             claim = self.rt.state.one("select status, submit_block from claims where claim_id = ?", (claim_id,))
             open_ = claim is not None and claim["status"] == "Pending" and rules.vote_open(
-                block, rules.seed_block(claim["submit_block"]), p.verify_window)
+                block, rules.seed_block(claim["submit_block"]), p.verify_window) and (
+                rules.seed_block(claim["submit_block"]) + p.verify_window - block
+                > fallback_lead(p.verify_window) + RELAY_SEEN_BLOCKS)
             members = self.held[claim_id]
             for member in [m for m in members if not open_ or self._approved_on_chain(claim_id, m)]:
                 del members[member]
