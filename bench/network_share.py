@@ -1,8 +1,13 @@
 """Useful share: how much of a real network's CPU is training, round by round (issue 15).
 
     .venv/bin/python bench/network_share.py                           # 3 workers, 3 verifiers, 10 rounds
-    .venv/bin/python bench/network_share.py --steps 30 --every 10     # the demo's claim size, for comparison
+    .venv/bin/python bench/network_share.py --block-time 0.25         # the demo's blocks: 4x the per-block work
+    .venv/bin/python bench/network_share.py --steps 3000 --every 100  # the digits preset's claim (job create)
     .venv/bin/python bench/network_share.py --workers 6 --verifiers 4 --rounds 12
+
+The defaults: claims of H = 30,000 steps in segments of k = 1,000 (D·s·k/H = 10%, as the preset's), about 11 s of
+one core each, and blocks of 1 s. A node's fixed costs (its follower's read, its role's tick, anvil's mining) are
+per block, so the block time scales them: a real chain's blocks are 2 s (rollups) to 12 s (Ethereum).
 
 A devnet, a funded digits job and honest `gradchain node run` processes (workers, verifiers, an aggregator), as
 the demo starts them. Every node measures its own CPU by kind (node/cpu_account.py: thread CPU time around
@@ -62,13 +67,13 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--verifiers", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=10)
-    ap.add_argument("--steps", type=int, default=3000, help="H, steps per claim")
-    ap.add_argument("--every", type=int, default=100, help="k, steps per segment")
+    ap.add_argument("--steps", type=int, default=30000, help="H, steps per claim")
+    ap.add_argument("--every", type=int, default=1000, help="k, steps per segment")
     ap.add_argument("--samples", type=int, default=1, help="s, segments each committee member replays")
     ap.add_argument("--submit-window", type=int, default=0, help="blocks (0: sized from --steps)")
-    ap.add_argument("--block-time", type=float, default=BLOCK_TIME_S,
-                    help="seconds per block (the demo's 0.25 s by default); windows keep their length in seconds "
-                         "(at least 6 blocks) and nodes poll once a block")
+    ap.add_argument("--block-time", type=float, default=1.0,
+                    help=f"seconds per block (the demo's are {BLOCK_TIME_S} s); windows keep their length in "
+                         "seconds (at least 6 blocks) and nodes poll once a block")
     ap.add_argument("--timeout", type=float, default=1800.0)
     ap.add_argument("--home", type=Path, default=None)
     a = ap.parse_args()
@@ -83,7 +88,7 @@ def main() -> int:
     # The submit window holds a claim's training with the host's cores shared among the workers, measured here
     # with the real step function (proving adds about 4%), and half that again for slack: the work, not the
     # window, sets the round's length. The rest as the demo's.
-    step_s = measure_segment(spec, a.every) / a.every
+    step_s = measure_segment(spec, a.every, repeats=3) / a.every
     training_s = step_s * a.steps * max(1.0, a.workers / (os.cpu_count() or 1))
     submit = a.submit_window or blocks(max(5.0, 1.5 * training_s + 2.0))
     # The demo's windows in seconds (20, 12, 12, 8, 8 blocks of 0.25 s); the verify window grows with the claims

@@ -255,6 +255,23 @@ def test_more_segments_than_s_are_refused(honest_digits):
         parse_transcript(b'{"segments":[1,2,3,4,5]}', max_segments=4)
 
 
+def test_bytes_parsed_before_are_not_parsed_again_and_their_bounds_still_hold(honest_digits, monkeypatch):
+    """The fetcher's check and the verifier read the same transcript bytes: the second read reuses the view."""
+    _, b, l = honest_digits
+    pkg = package(EXACT, 0, WORKER, b, l)
+    first = parse_transcript(pkg.transcript_bytes)
+    monkeypatch.setattr(artifacts_module, "_parse_transcript", lambda *a: pytest.fail("parsed twice"))
+    assert parse_transcript(bytearray(pkg.transcript_bytes)) is first
+    with pytest.raises(MalformedArtifact, match=f"lists {len(first.segments)} segments, more than the spec's S = 2"):
+        parse_transcript(pkg.transcript_bytes, max_segments=2)  # a bound the first read did not ask for
+    with pytest.raises(MalformedArtifact, match="more than the 100 a transcript"):
+        parse_transcript(pkg.transcript_bytes, max_bytes=100)  # checked before any look-up
+    other = bytearray(pkg.transcript_bytes)
+    other[other.index(b'"round":') + 8] ^= 0x01  # another round digit: other bytes, parsed afresh
+    monkeypatch.undo()
+    assert parse_transcript(bytes(other)).round != first.round
+
+
 # ---- end to end, over real HTTP: the verifier refuses and says why ---------------------------------------------
 
 def _verify(server, ns, pkg, head_id, artifacts):
