@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import httpx
 
 from ... import failpoints
-from ...fetch import http_client
 from ...chain.v2 import rules
+from ...fetch import http_client
 from ..claim_check import b32, fetch_for, round_head, subject_of
 from .settle import send_or_log
 
