@@ -47,6 +47,7 @@ class Worker:
         self.yes_source = extra.get("yes_source", "--yes")
         rt.thread_share.cap = self.settings.max_threads  # a cap on its share of the host (node/host_share.py)
         self.threads: int | None = None  # set at start, once this node counts among the host's running nodes
+        self.training_threads: int | None = None  # torch's pool as the training thread last saw it
         self.device = check_device(self.settings.device)
         self.idle = None
         if self.settings.only_when_idle:
@@ -203,6 +204,11 @@ class Worker:
         """prove_claim, pausing between segments whenever the gate says so."""
         rt, spec = self.rt, self.rt.spec
         self.progress = {"round": round_, "segments_done": 0, "segments": spec.segments_per_claim}
+        # torch's pool size is a per-thread setting (OpenMP): read it here, in the thread that trains, not in
+        # the HTTP server's thread that answers /status (it reads its own default, every core).
+        import torch
+
+        self.training_threads = torch.get_num_threads()
 
         def between_segments(j: int, losses) -> None:
             self.steps_done += spec.checkpoint_every
@@ -282,8 +288,6 @@ class Worker:
 
     def live_status(self) -> dict:
         """The worker's part of /status, computed when asked (a pause blocks the loop, not the HTTP server)."""
-        import torch
-
         from ..worker_policy.gate import PAUSED, WORKING
 
         gate, sample = self.gate, (self.idle.last if self.idle else None)
@@ -291,7 +295,8 @@ class Worker:
             "activity": gate.activity, "reason": gate.reason, "paused_since": gate.paused_since,
             "pauses": gate.pauses, "last_pause_latency_s": gate.last_pause_latency_s,
             "claim_in_progress": dict(self.progress) if self.progress else None,
-            "claims_abandoned": self.abandoned, "torch_threads": torch.get_num_threads(), "device": self.device,
+            "claims_abandoned": self.abandoned, "torch_threads": self.training_threads or self.threads,
+            "device": self.device,
             "settings": self.settings.to_json(),
             "cpu": {"others_percent": round(sample.others_percent, 1), "own_percent": round(sample.own_percent, 1)}
             if sample else None,
