@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -62,6 +63,24 @@ def args_for(node: NodeProcess, nodes: list[NodeProcess], rounds: int) -> tuple[
     return tuple(a for n in nodes if n.role == "verifier" for a in ("--peer", n.url))
 
 
+def round_phases(ledger, from_block: int, job_id: int = 1) -> dict[int, dict[str, int]]:
+    """Blocks from each round's start to its last claim submitted, its last claim final, its head proposed and
+    the next round's start: where a round's time goes."""
+    events = ledger.events(from_block, names=["RoundStarted", "ClaimSubmitted", "ClaimFinalized", "HeadProposed"])
+    starts = {e["args"]["round"]: e["blockNumber"] for e in events
+              if e["event"] == "RoundStarted" and e["args"]["jobId"] == job_id}
+    phases: dict[int, dict[str, int]] = {}
+    for e in events:
+        r = e["args"]["round"]  # every one of the four names its round
+        if r not in starts or r + 1 not in starts:
+            continue
+        name = {"ClaimSubmitted": "submitted", "ClaimFinalized": "final", "HeadProposed": "proposed"}.get(e["event"])
+        if name:
+            row = phases.setdefault(r, {"next round": starts[r + 1] - starts[r]})
+            row[name] = max(row.get(name, 0), e["blockNumber"] - starts[r])
+    return phases
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--workers", type=int, default=3)
@@ -92,10 +111,13 @@ def main() -> int:
     training_s = step_s * a.steps * max(1.0, a.workers / (os.cpu_count() or 1))
     submit = a.submit_window or blocks(max(5.0, 1.5 * training_s + 2.0))
     # The demo's windows in seconds (20, 12, 12, 8, 8 blocks of 0.25 s); the verify window grows with the claims
-    # each verifier replays in a round, as the demo's does.
+    # each verifier replays in a round, as the demo's does, and with the measured replay of their samples (twice
+    # it, for fetches and a shared host): a window k does not fit makes members late and their approvals revert.
     load = -(-a.workers * 3 // a.verifiers)
+    replay_s = step_s * a.every * a.samples * load
     terms = JobTermsV2(committee_size=3, quorum=2, samples_per_member=a.samples, submit_window=submit,
-                       verify_window=blocks(max(5.0, 2.5 * load)), challenge_window=blocks(max(3.0, load)),
+                       verify_window=blocks(max(5.0, 2.5 * load, 2.0 * replay_s + 2.0)),
+                       challenge_window=blocks(max(3.0, load)),
                        jury_size=3, commit_window=blocks(3), reveal_window=blocks(2), head_window=blocks(2))
     share = terms.committee_size * a.samples * a.every / a.steps
     print(f"bench/network_share: {a.workers} workers, {a.verifiers} verifiers, an aggregator; digits H={a.steps} "
@@ -126,6 +148,7 @@ def main() -> int:
                 return 1
             time.sleep(0.2)
         gas = gas_per_accepted_claim(ledger, deployment.block, 1)
+        phases = round_phases(ledger, deployment.block)
         accepted = gas["accepted_claims"]
         submitted = {e["args"]["claimId"]: e["args"]["round"]
                      for e in ledger.events(deployment.block, names=["ClaimSubmitted"])}
@@ -175,6 +198,12 @@ def main() -> int:
     per_round = [sum(1 for c in finalized if c["round"] == r) for r in range(samples[-1][0])]
     print(f"claims accepted, round by round: {per_round} (of {a.workers} a round: a claim that missed its window "
           "would have trained for nothing)")
+    steady_phases = [p for r, p in sorted(phases.items()) if r >= STEADY_FROM_ROUND]
+    if steady_phases:
+        names = ("submitted", "final", "proposed", "next round")
+        print("a round's time, blocks from its start (median of the steady rounds): " + ", ".join(
+            f"last claim {n} +{statistics.median(p.get(n, 0) for p in steady_phases):.0f}" if n != "next round" else
+            f"next round +{statistics.median(p[n] for p in steady_phases):.0f}" for n in names))
     total = sum(steady.values()) or 1.0
     training, replay = steady["training"] / total, steady["replay"] / total
     rest = 1 - training - replay

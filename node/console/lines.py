@@ -87,6 +87,10 @@ def _seconds(value: Any) -> str:
 LOG_LINES: dict[str, Callable[[dict], str]] = {
     "consent": lambda f: f"consent to job {f.get('job')} terms: {f.get('how')}",
     "trained": lambda f: f"trained the claim of round {f.get('round')} in {_seconds(f.get('seconds', 0))}",
+    "training-ahead": lambda f: (f"training the claim of round {f.get('round')} ahead, from the head that round "
+                                 f"will open with ({short_hex(f.get('head'))}), while it is proposed"),
+    "ahead-dropped": lambda f: (f"dropped the claim trained ahead for round {f.get('round')}: the head finalized "
+                                f"is {short_hex(f.get('head'))}, not {short_hex(f.get('trained_from'))}"),
     "claim-abandoned": lambda f: f"claim of round {f.get('round')} abandoned: {_first_line(f.get('reason'))}",
     "claim-refused": lambda f: f"claim of round {f.get('round')} refused by the chain: {_first_line(f.get('error'))}",
     "pruned": lambda f: f"pruned {f.get('files')} stored files ({plain_value(f.get('bytes'))} bytes)",

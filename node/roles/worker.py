@@ -60,6 +60,7 @@ class Worker:
         self.claim_bytes: int | None = None  # disk one claim takes: estimated from the spec, then measured
         self.round_seen_at: dict[int, float] = {}  # wall time each round was first seen (for rounds per hour)
         self.job_terms: dict | None = None
+        self.ahead: tuple | None = None  # (round, head, proof or None): a claim trained ahead (_train_ahead)
         rt.live_status = self.live_status
 
     # -- consent and start ---------------------------------------------------------------------------------------
@@ -137,28 +138,54 @@ class Worker:
         if rt.outbox.status(key) is not None:
             rt.outbox.settle(key)  # already signed: make sure it is mined, never re-sign
             self.gate.enter(WAITING, "claim submitted: waiting for the next round")
+            self._train_ahead(job)
             return
         closes_at = job["round_start"] + job["submit_window"]
         if rt.block() >= closes_at:
             self.gate.enter(WAITING, "this round's window has closed: waiting for the next head")
+            self._train_ahead(job)
             return
         if not self._committee_can_form():
             return
+        proof = self._take_ahead(round_, job["head"])
+        if proof is None:
+            if not self._may_train(job):
+                return
+            proof = self._prove(round_, job["head"], lambda: rt.block() < closes_at)
+            if proof is None:
+                return
+        try:
+            rt.outbox.submit(key, "submitClaim", rt.job_id, round_, job["head"], proof.result_id,
+                             proof.transcript.root, rt.spec.steps_per_claim, rt.public_url)
+            self.gate.enter(WAITING, "claim submitted: waiting for the next round")
+        except ContractRevert as exc:
+            # Signing runs the call first: a closed window or a head that just moved is refused here,
+            # before anything was written to the outbox, so the next tick starts clean.
+            rt.state.log("claim-refused", round=round_, error=str(exc))
+            self.gate.enter(WAITING, f"claim of round {round_} refused: {exc}")
+
+    def _may_train(self, job: dict) -> bool:
+        """Room on disk, and the owner's terms (schedule, idle, disk cap) allow training now."""
         self._make_room(job)
         if not self.gate.may_start():
-            return  # paused: the schedule, the owner's own use of the CPU, or the disk cap
+            return False  # paused: the schedule, the owner's own use of the CPU, or the disk cap
         # Before anything of this claim is written: a claim that cannot fit would fail half-way, and a node
         # that cannot write its database cannot record what it signed. DiskFull stops the node (runtime.py).
-        check_free(rt.store.root, (self.claim_bytes or 0) + SQLITE_MARGIN_BYTES)
-        head = job["head"]
-        head_tensors = rt.head_tensors(head, round_)
+        check_free(self.rt.store.root, (self.claim_bytes or 0) + SQLITE_MARGIN_BYTES)
+        return True
+
+    def _prove(self, round_: int, head: bytes, still_useful, head_tensors=None):
+        """Train and store round `round_`'s claim from `head`; None if it was abandoned (a pause outlived it)."""
+        rt = self.rt
+        if head_tensors is None:
+            head_tensors = rt.head_tensors(head, round_)
         try:
-            proof = self._train(round_, head_tensors, closes_at)
+            proof = self._train(round_, head_tensors, still_useful)
         except ClaimAbandoned as exc:
             self.abandoned += 1
             self.gate.enter(WAITING, f"claim of round {round_} abandoned: {exc}")
             rt.state.log("claim-abandoned", round=round_, reason=str(exc), progress=self.progress)
-            return
+            return None
         except BaseException:
             self.gate.enter(WAITING, f"training of round {round_} failed (see the log)")
             raise
@@ -177,15 +204,48 @@ class Worker:
         self.claim_bytes = self._measured_claim_bytes(proof, len(transcript_bytes))
         rt.state.log("trained", round=round_, root="0x" + proof.transcript.root.hex(),
                      seconds=round(proof.train_seconds, 3))
-        try:
-            rt.outbox.submit(key, "submitClaim", rt.job_id, round_, head, proof.result_id, proof.transcript.root,
-                             rt.spec.steps_per_claim, rt.public_url)
-            self.gate.enter(WAITING, "claim submitted: waiting for the next round")
-        except ContractRevert as exc:
-            # Signing runs the call first: a closed window or a head that just moved is refused here,
-            # before anything was written to the outbox, so the next tick starts clean.
-            rt.state.log("claim-refused", round=round_, error=str(exc))
-            self.gate.enter(WAITING, f"claim of round {round_} refused: {exc}")
+        return proof
+
+    # -- training ahead ------------------------------------------------------------------------------------------
+    def _train_ahead(self, job: dict) -> None:
+        """Train round r+1's claim while round r's head waits out its challenge window.
+
+        Once every claim of round r is final and a head is proposed, the next head is already fixed: the mean
+        of the round's accepted results (PROTOCOL.md §6), which this worker computes itself, as it would at the
+        round's start. Its batches depend on the round, the worker and the job only (prover/step.py), so the
+        claim trained now is the one it would train then, and it is submitted as soon as the round opens. If
+        the head that is finalized is another (a wrong proposal went unchallenged), the claim is dropped and
+        the round's claim is trained from that head as usual. Waiting for a proposal, not just for the claims
+        to be final, keeps a worker whose network has no aggregator from training for rounds that never come.
+        """
+        rt, round_ = self.rt, job["round"]
+        nxt = round_ + 1
+        until = rt.options.extra.get("until_round")
+        if (self.ahead is not None and self.ahead[0] == nxt) or (until is not None and nxt >= until):
+            return
+        if not job["pending_proposal"] or job["open_claims"] or rt.block() < job["round_start"] + job["submit_window"]:
+            return
+        from ..heads import accepted_claims_synced, round_mean
+
+        if not accepted_claims_synced(rt, round_) or not self._committee_can_form() or not self._may_train(job):
+            return
+        head, tensors = round_mean(rt, rt.job_id, round_)
+        rt.state.log("training-ahead", round=nxt, head="0x" + head.hex())
+        proof = self._prove(nxt, head, lambda: rt.job()["round"] <= nxt, head_tensors=tensors)
+        self.ahead = (nxt, head, proof)
+        if proof is not None:
+            self.gate.enter(WAITING, f"claim of round {nxt} trained ahead: waiting for round {nxt} to open")
+
+    def _take_ahead(self, round_: int, head: bytes):
+        """The claim trained ahead for this round from this head, if any; one from another head is dropped."""
+        ahead, self.ahead = self.ahead, None
+        if ahead is None or ahead[0] != round_ or ahead[2] is None:
+            return None
+        if ahead[1] != head:
+            self.rt.state.log("ahead-dropped", round=round_, trained_from="0x" + ahead[1].hex(),
+                              head="0x" + head.hex())
+            return None
+        return ahead[2]
 
     def _committee_can_form(self) -> bool:
         """A claim's committee is drawn from the seats registered before its submission block, less the
@@ -200,7 +260,7 @@ class Worker:
             return False
         return True
 
-    def _train(self, round_: int, head_tensors, closes_at: int):
+    def _train(self, round_: int, head_tensors, still_useful):
         """prove_claim, pausing between segments whenever the gate says so."""
         rt, spec = self.rt, self.rt.spec
         self.progress = {"round": round_, "segments_done": 0, "segments": spec.segments_per_claim}
@@ -214,7 +274,7 @@ class Worker:
             self.steps_done += spec.checkpoint_every
             self.progress["segments_done"] = j + 1
             rt.report("training", round=round_, step=(j + 1) * spec.checkpoint_every, steps=spec.steps_per_claim)
-            self.gate.between_segments(still_useful=lambda: rt.block() < closes_at)
+            self.gate.between_segments(still_useful=still_useful)
 
         prove = self.prove if rt.cheating(round_) else self.prove_honestly
         rt.report("training", round=round_, step=0, steps=spec.steps_per_claim)  # before "training" is measured

@@ -44,7 +44,7 @@ def logged_kinds() -> dict[str, list[str]]:
 
 # What each field name holds at the call sites (a value of the same type and shape).
 SAMPLES = {"round": 3, "claim": 4, "dispute": 2, "attempt": 0, "job": 1, "how": "recorded", "files": 3,
-           "bytes": 123456, "seconds": 1.234, "root": "0x" + "12" * 32, "head": "0x" + "34" * 32,
+           "bytes": 123456, "seconds": 1.234, "root": "0x" + "12" * 32, "head": "0x" + "34" * 32, "trained_from": "0x" + "9a" * 32,
            "reason": "round closed", "error": "ContractRevert: WindowClosed(12, 10)", "decision": "approve",
            "segments": [1, 3], "approvers": [OTHER], "why": "relay http://127.0.0.1:9/: ConnectError: refused",
            "relay": "http://127.0.0.1:9", "entries": 3, "approvals": 3, "claims": [4, 5], "verdicts": 5,

@@ -29,7 +29,7 @@ from node.chain.devaccounts import dev_account
 from node.incentives import holdings
 from prover.presets import digits_spec
 
-from node_network import Network, free_port
+from node_network import Network, db_rows, free_port
 
 # Real node processes racing chain windows: the slow part of the suite (-m "not network" leaves it out).
 pytestmark = pytest.mark.network
@@ -99,6 +99,29 @@ def test_an_honest_network_accepts_every_claim_and_slashes_no_one(net):
     assert len(advanced) >= 2 and events(net, "DisputeOpened") == []
     relayed = [a for a in approvals_sent_by(net, "approveBatch") if a["claimId"] in finalized]
     assert relayed, "the aggregator relayed the members' signed approvals in approveBatch transactions"
+
+
+def test_workers_train_the_next_round_while_its_head_is_proposed_and_submit_that_claim(net):
+    """Round 1's claims were trained during round 0's head window (node/roles/worker.py, _train_ahead), once,
+    from the head round 1 opened with, and those are the claims the workers submitted and were paid for."""
+    net.wait_round(SLEEPERS_WAKE, timeout_s=240)
+    (opened,) = [e for e in events(net, "RoundStarted") if e["round"] == 1]
+    finalized = {e["claimId"]: e["status"] for e in events(net, "ClaimFinalized")}
+    for name, role, index in HONEST:
+        if role != "worker":
+            continue
+        claims = [c for c in events(net, "ClaimSubmitted") if c["round"] == 1 and c["worker"] == address(index)]
+        if not claims:
+            continue  # starved of CPU past the window (see the test above): nothing to compare
+        log = db_rows(net, name, "select event, detail from work_log where event in ('training-ahead', 'trained') "
+                                 "order by at")
+        rounds = [(row["event"], json.loads(row["detail"])) for row in log]
+        ahead = [d for e, d in rounds if e == "training-ahead" and d["round"] == 1]
+        trained = [d for e, d in rounds if e == "trained" and d["round"] == 1]
+        assert ahead and ahead[0]["head"] == "0x" + opened["head"].hex(), (name, rounds)
+        assert len(trained) == 1, f"{name} trained round 1 twice: {rounds}"
+        assert trained[0]["root"] == "0x" + claims[0]["transcriptRoot"].hex(), (name, rounds)
+        assert finalized[claims[0]["claimId"]] == ClaimStatus.ACCEPTED
 
 
 def approvals_sent_by(net: Network, function: str, since: int = 0) -> list[dict]:
