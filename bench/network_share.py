@@ -90,6 +90,9 @@ def main() -> int:
     ap.add_argument("--every", type=int, default=1000, help="k, steps per segment")
     ap.add_argument("--samples", type=int, default=1, help="s, segments each committee member replays")
     ap.add_argument("--submit-window", type=int, default=0, help="blocks (0: sized from --steps)")
+    ap.add_argument("--max-claims", type=int, default=0,
+                    help="claims a round takes (0: one per worker); a full round's head need not wait out the "
+                         "submit window")
     ap.add_argument("--block-time", type=float, default=1.0,
                     help=f"seconds per block (the demo's are {BLOCK_TIME_S} s); windows keep their length in "
                          "seconds (at least 6 blocks) and nodes poll once a block")
@@ -116,6 +119,7 @@ def main() -> int:
     load = -(-a.workers * 3 // a.verifiers)
     replay_s = step_s * a.every * a.samples * load
     terms = JobTermsV2(committee_size=3, quorum=2, samples_per_member=a.samples, submit_window=submit,
+                       max_claims_per_round=a.max_claims or a.workers,
                        verify_window=blocks(max(5.0, 2.5 * load, 2.0 * replay_s + 2.0)),
                        challenge_window=blocks(max(3.0, load)),
                        jury_size=3, commit_window=blocks(3), reveal_window=blocks(2), head_window=blocks(2))
@@ -123,7 +127,7 @@ def main() -> int:
     print(f"bench/network_share: {a.workers} workers, {a.verifiers} verifiers, an aggregator; digits H={a.steps} "
           f"k={a.every} D={terms.committee_size} s={a.samples} (verification share D*s*k/H = {100 * share:.1f}%), "
           f"blocks of {bt} s, windows (submit, verify, challenge) {submit}, {terms.verify_window}, "
-          f"{terms.challenge_window} blocks (a claim's training: {training_s:.1f} s of {step_s * 1e3:.3f} ms steps "
+          f"{terms.challenge_window} blocks, {terms.max_claims_per_round} claims a round (a claim's training: {training_s:.1f} s of {step_s * 1e3:.3f} ms steps "
           f"on this host's share); files in {home}")
     deployment = devnet.up(home, port=free_port(), block_time=bt)
     nodes = plan(home, a.workers, a.verifiers)

@@ -6,7 +6,9 @@ wall time, so waiting on a socket or a sleep costs nothing), plus the CPU of chi
 kind only: a worker's training that reads the block number between segments charges that read to "chain", not
 twice. What no measure covers (the role loop's own logic, SQLite, the HTTP server's threads, the interpreter)
 is the process total less the measured kinds, reported as "other". Start-up (imports, warm-up, staking: all the
-CPU up to `mark_ready`) is reported apart, as benchmarks want it.
+CPU up to `mark_ready`) is reported apart, as benchmarks want it. A snapshot counts work still running too
+(its thread's CPU clock read from the snapshot's thread): a claim trained across two samples is split between
+them, as the process total is, instead of landing whole in the second.
 """
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ class CpuAccount:
         self._seconds: dict[str, float] = defaultdict(float)
         self._lock = threading.Lock()
         self._local = threading.local()  # this thread's open measures: [kind, started_at] innermost last
+        self._open: dict[int, tuple[int, list]] = {}  # thread id -> (its CPU clock, its open measures)
         self.rpc_calls: dict[str, int] = defaultdict(int)  # JSON-RPC requests by method (measure_chain_io)
         self.startup: float | None = None  # process CPU at mark_ready
         self._at_ready: dict[str, float] = {}  # what start-up itself charged to each kind (a warm-up step)
@@ -54,22 +57,42 @@ class CpuAccount:
     def measure(self, kind: str) -> Iterator[None]:
         if kind not in KINDS:
             raise ValueError(f"CPU kind {kind!r} is not one of {', '.join(KINDS)}")
-        stack = self._local.__dict__.setdefault("stack", [])
-        now = self._now()
-        if stack:  # the enclosing kind stops counting while this one runs
-            self._charge(stack[-1][0], now - stack[-1][1])
-        stack.append([kind, now])
+        stack = self._stack()
+        with self._lock:  # a snapshot reads the stacks of every thread: change them under the lock
+            now = self._now()
+            if stack:  # the enclosing kind stops counting while this one runs
+                self._seconds[stack[-1][0]] += now - stack[-1][1]
+            stack.append([kind, now])
         try:
             yield
         finally:
-            now = self._now()
-            self._charge(kind, now - stack.pop()[1])
-            if stack:
-                stack[-1][1] = now
+            with self._lock:
+                now = self._now()
+                done, started = stack.pop()
+                self._seconds[done] += now - started
+                if stack:
+                    stack[-1][1] = now
 
-    def _charge(self, kind: str, seconds: float) -> None:
-        with self._lock:
-            self._seconds[kind] += seconds
+    def _stack(self) -> list:
+        stack = getattr(self._local, "stack", None)
+        if stack is None:
+            ident = threading.get_ident()
+            stack = self._local.stack = []
+            with self._lock:
+                self._open[ident] = (time.pthread_getcpuclockid(ident), stack)
+        return stack
+
+    def _running(self) -> dict[str, float]:
+        """CPU of the measures open now, in any thread, so far (call with the lock held)."""
+        alive = {t.ident for t in threading.enumerate()}
+        running: dict[str, float] = defaultdict(float)
+        for ident, (clock, stack) in list(self._open.items()):
+            if ident not in alive:
+                del self._open[ident]  # its measures closed before it ended
+            elif stack:
+                kind, started = stack[-1]
+                running[kind] += time.clock_gettime(clock) + _children_cpu() - started
+        return running
 
     def count_rpc(self, method: str) -> None:
         self.rpc_calls[method] += 1
@@ -90,7 +113,8 @@ class CpuAccount:
         if self.startup is None:
             return {**{k: 0.0 for k in KINDS}, "other": 0.0, "startup": round(total, 4), "total": round(total, 4)}
         with self._lock:
-            kinds = {k: self._seconds.get(k, 0.0) - self._at_ready.get(k, 0.0) for k in KINDS}
+            running = self._running()
+            kinds = {k: self._seconds.get(k, 0.0) + running[k] - self._at_ready.get(k, 0.0) for k in KINDS}
         startup = self.startup
         out = {k: round(v, 4) for k, v in kinds.items()}
         out["other"] = round(max(0.0, total - startup - sum(kinds.values())), 4)

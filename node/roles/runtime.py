@@ -159,9 +159,17 @@ class Runtime:
         return {"round": state.round, "round_start": state.round_start, "head": state.head,
                 "open_claims": state.open_claims, "pending_proposal": state.pending_proposal,
                 "accepted_count": state.accepted_count, "submit_window": p.submit_window,
+                "round_claims": state.round_claims, "max_claims_per_round": p.max_claims_per_round,
                 "quorum": p.quorum, "verify_window": p.verify_window, "reward_per_claim": p.reward_per_claim,
                 # One open claim per round and a round ends only when its claims are final: one bond suffices.
                 "min_worker_stake": p.claim_bond, "worker_slash": p.claim_bond}
+
+    def submissions_closed(self, job: dict, block: int | None = None) -> bool:
+        """The round of `job` (a `job()`) takes no more claims: its window passed or it is full."""
+        from ..chain.v2.rules import submissions_closed
+
+        return submissions_closed(self.block() if block is None else block, job["round_start"],
+                                  job["submit_window"], job["round_claims"], job["max_claims_per_round"])
 
     @functools.cached_property
     def job_params(self):

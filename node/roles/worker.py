@@ -141,8 +141,10 @@ class Worker:
             self._train_ahead(job)
             return
         closes_at = job["round_start"] + job["submit_window"]
-        if rt.block() >= closes_at:
-            self.gate.enter(WAITING, "this round's window has closed: waiting for the next head")
+        if rt.submissions_closed(job):
+            full = job["round_claims"] >= job["max_claims_per_round"]
+            self.gate.enter(WAITING, f"this round is full ({job['round_claims']} claims): waiting for the next head"
+                            if full else "this round's window has closed: waiting for the next head")
             self._train_ahead(job)
             return
         if not self._committee_can_form():
@@ -223,7 +225,7 @@ class Worker:
         until = rt.options.extra.get("until_round")
         if (self.ahead is not None and self.ahead[0] == nxt) or (until is not None and nxt >= until):
             return
-        if not job["pending_proposal"] or job["open_claims"] or rt.block() < job["round_start"] + job["submit_window"]:
+        if not job["pending_proposal"] or job["open_claims"] or not rt.submissions_closed(job):
             return
         from ..heads import accepted_claims_synced, round_mean
 

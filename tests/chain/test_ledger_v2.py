@@ -166,3 +166,37 @@ def test_claim_lifecycle(w3, ledger, accounts):
         ledger.send(worker, "withdraw")
     assert nothing.value.name == "NothingToWithdraw"
     assert held_equals_books(w3, ledger)
+
+
+def test_a_full_round_closes_its_submissions_early_as_the_mirror_says(w3, ledger, accounts):
+    """proposeHead before the submission window ends: refused while the round may take claims, allowed once it
+    holds maxClaimsPerRound of them and they are final; rules.submissions_closed agrees at each step."""
+    owner, worker, proposer = accounts["owner"], accounts["worker"], accounts["verifiers"][0]
+    params = dataclasses.replace(PARAMS, submit_window=200, max_claims_per_round=1)
+    receipt = ledger.send(owner, "createJob", params.as_tuple(), value=20 * ETH)
+    (created,) = ledger.events(receipt["blockNumber"], receipt["blockNumber"], names=["JobCreated"])
+    job_id = created["args"]["jobId"]
+
+    def closed() -> bool:
+        job = ledger.job(job_id)
+        return rules.submissions_closed(w3.eth.block_number, job.round_start, params.submit_window,
+                                        job.round_claims, params.max_claims_per_round)
+
+    assert not closed()
+    with pytest.raises(ContractRevert) as open_window:
+        ledger.send(proposer, "proposeHead", job_id, 0, GENESIS, b"\0" * 32)
+    assert open_window.value.name == "SubmitWindowOpen"
+    if ledger.stake(worker.address, Role.WORKER).active == 0:
+        ledger.send(worker, "stake", int(Role.WORKER), value=5 * ETH)
+    receipt = ledger.send(worker, "submitClaim", job_id, 0, GENESIS, RESULT, ROOT, 100, URI)
+    (submitted,) = ledger.events(receipt["blockNumber"], receipt["blockNumber"], names=["ClaimSubmitted"])
+    assert closed(), "a full round takes no more claims"
+    with pytest.raises(ContractRevert) as unsettled:
+        ledger.send(proposer, "proposeHead", job_id, 0, GENESIS, b"\0" * 32)
+    assert unsettled.value.name == "RoundNotSettled"
+    claim = ledger.claim(submitted["args"]["claimId"])
+    mine(w3, claim.seed_block + params.verify_window + params.challenge_window - w3.eth.block_number + 1)
+    ledger.send(owner, "finalizeClaim", submitted["args"]["claimId"])  # nobody approved: Expired, the head stays
+    assert w3.eth.block_number < ledger.job(job_id).round_start + params.submit_window
+    ledger.send(proposer, "proposeHead", job_id, 0, GENESIS, b"\0" * 32)
+    assert ledger.job(job_id).pending_proposal != 0

@@ -65,6 +65,8 @@ def test_enum_mirrors_match_ilegerv2_sol():
 
 def test_windows():
     assert rules.seed_block(100) == 102
+    assert not rules.submissions_closed(119, 100, 20, 3, 4) and rules.submissions_closed(120, 100, 20, 3, 4)
+    assert rules.submissions_closed(101, 100, 20, 4, 4), "a full round is closed before its window ends"
     assert not rules.vote_open(102, 102, 10) and rules.vote_open(103, 102, 10) and rules.vote_open(112, 102, 10)
     assert not rules.vote_open(113, 102, 10)
     assert rules.challenge_open(122, 102, 10, 10) and not rules.challenge_open(123, 102, 10, 10)

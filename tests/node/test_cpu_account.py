@@ -60,3 +60,30 @@ def test_an_unknown_kind_is_refused_by_name():
     with pytest.raises(ValueError, match="'mining' is not one of training, replay"):
         with CpuAccount().measure("mining"):
             pass
+
+
+def test_work_still_running_in_another_thread_is_counted_so_far_and_never_twice():
+    """A claim trained across two of the bench's samples is split between them, as the process's CPU is."""
+    import threading
+
+    cpu = CpuAccount()
+    cpu.mark_ready()
+    halfway, finish = threading.Event(), threading.Event()
+
+    def train():
+        with cpu.measure("training"):
+            burn(0.2)
+            halfway.set()
+            finish.wait()
+            burn(0.2)
+
+    worker = threading.Thread(target=train)
+    worker.start()
+    halfway.wait(10)
+    during = cpu.snapshot()["training"]
+    finish.set()
+    worker.join(10)
+    after = cpu.snapshot()["training"]
+    assert 0.18 <= during <= 0.3, during
+    assert 0.38 <= after <= 0.5 and after >= during, (during, after)
+    assert cpu.snapshot()["training"] == after, "a closed measure is not counted again"

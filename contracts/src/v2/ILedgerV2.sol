@@ -363,7 +363,7 @@ interface ILedgerV2 {
     error WrongBase(bytes32 given, bytes32 head);
     /// @notice The submission window of the round is closed.
     error SubmitWindowClosed(uint256 jobId, uint256 deadline, uint256 currentBlock);
-    /// @notice The submission window of the round is still open.
+    /// @notice The submission window of the round is still open and the round is not full.
     error SubmitWindowOpen(uint256 jobId, uint256 deadline, uint256 currentBlock);
     /// @notice result must be nonzero.
     error ZeroResult();
@@ -574,8 +574,9 @@ interface ILedgerV2 {
     // Heads
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Propose the next head (locks headBond from the caller's verifier stake) once the submission window
-    ///         closed and every claim of the round is final.
+    /// @notice Propose the next head (locks headBond from the caller's verifier stake) once the round's submissions
+    ///         are closed (its submission window passed, or it holds maxClaimsPerRound claims) and every claim of
+    ///         the round is final.
     /// @param jobId The job.
     /// @param round The current round.
     /// @param newHead The float32 mean of the accepted results (== head if none was accepted).

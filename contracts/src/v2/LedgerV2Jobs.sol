@@ -162,7 +162,11 @@ contract LedgerV2Jobs is LedgerV2Storage, ReentrancyGuardTransient {
         Params storage p = _params[jobId];
         if (round != j.round) revert ILedgerV2.WrongRound(jobId, round, j.round);
         uint256 deadline = uint256(j.roundStart) + p.submitWindow;
-        if (block.number < deadline) revert ILedgerV2.SubmitWindowOpen(jobId, deadline, block.number);
+        // A full round takes no more claims (submitClaim: RoundFull): its submissions are closed, so its head may
+        // follow as soon as its claims are final, and the work, not the window, sets the round's length.
+        if (block.number < deadline && j.roundClaims < p.maxClaimsPerRound) {
+            revert ILedgerV2.SubmitWindowOpen(jobId, deadline, block.number);
+        }
         if (j.openClaims != 0) revert ILedgerV2.RoundNotSettled(jobId, j.openClaims);
         if (j.pendingProposal != 0) revert ILedgerV2.ProposalPending(jobId, j.pendingProposal);
         Round storage r = _rounds[jobId][round];

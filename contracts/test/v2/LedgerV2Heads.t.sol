@@ -142,6 +142,36 @@ contract LedgerV2HeadsTest is V2Fixture {
         ledger.proposeHead(jobId, 1, MEAN, 0); // the head is kept
     }
 
+    /// @dev A round that holds maxClaimsPerRound claims takes no more, so its head may be proposed as soon as they
+    ///      are final, before its submission window ends; one claim short of the cap, it may not.
+    function test_full_round_closes_its_submissions_early() public {
+        ILedgerV2.JobParams memory p = _params();
+        p.maxClaimsPerRound = 2;
+        p.submitWindow = 200; // far beyond the claims' own windows
+        jobId = _createJob(p, 100 ether);
+        ILedgerV2.JobState memory j = ledger.getJob(jobId);
+        uint256 c1 = _submit(worker);
+        _rollPastChallenge(c1);
+        ledger.finalizeClaim(c1); // nobody approved: Expired, so the head stays
+        vm.prank(aggregator);
+        vm.expectRevert(abi.encodeWithSelector(ILedgerV2.SubmitWindowOpen.selector, jobId, j.roundStart + 200, block.number));
+        ledger.proposeHead(jobId, 0, j.head, 0);
+        uint256 c2 = _submit(worker2); // the round is full now
+        vm.prank(worker);
+        vm.expectRevert(abi.encodeWithSelector(ILedgerV2.RoundFull.selector, jobId, 0, 2));
+        ledger.submitClaim(jobId, 0, j.head, keccak256("third"), ROOT, uint32(STEPS), URI);
+        vm.prank(aggregator);
+        vm.expectRevert(abi.encodeWithSelector(ILedgerV2.RoundNotSettled.selector, jobId, 1));
+        ledger.proposeHead(jobId, 0, j.head, 0);
+        _rollPastChallenge(c2);
+        ledger.finalizeClaim(c2);
+        assertTrue(block.number < j.roundStart + 200, "still inside the submission window");
+        vm.prank(aggregator);
+        uint256 pid = ledger.proposeHead(jobId, 0, j.head, 0);
+        _finalizeAfterWindow(pid);
+        assertEq(ledger.getJob(jobId).round, 1, "the full round advanced before its window ended");
+    }
+
     function test_challenge_and_finalize_head_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(ILedgerV2.ProposalNotFound.selector, 5));
         ledger.challengeHead(5);

@@ -67,6 +67,13 @@ def seed_block(submit_block: int) -> int:
     return submit_block + SEED_DELAY
 
 
+def submissions_closed(block: int, round_start: int, submit_window: int, round_claims: int,
+                       max_claims_per_round: int) -> bool:
+    """A round takes no more claims once its window passed or it is full; then its head may be proposed (as soon
+    as its claims are final: proposeHead)."""
+    return block >= round_start + submit_window or round_claims >= max_claims_per_round
+
+
 def vote_open(block: int, seed_blk: int, verify_window: int) -> bool:
     """approve / approveBySig / approveBatch in (seedBlock, seedBlock + verifyWindow]."""
     return seed_blk < block <= seed_blk + verify_window

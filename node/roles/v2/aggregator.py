@@ -37,7 +37,7 @@ class AggregatorV2:
         if job["pending_proposal"]:
             settle.finalize_head(rt, job["pending_proposal"], block)
             return
-        if job["open_claims"] or block < job["round_start"] + job["submit_window"]:
+        if job["open_claims"] or not rt.submissions_closed(job, block):
             return
         self._propose(job)
 

@@ -115,7 +115,7 @@ class Sentinel(VerifierV2):
         if p.outbox.status(key) is not None:
             p.outbox.settle(key)
             return
-        if round_ < self.from_round or rt.block() >= job["round_start"] + job["submit_window"]:
+        if round_ < self.from_round or rt.submissions_closed(job):
             return
         honest = rt.state.one("select count(*) as n from claims where job_id = ? and round = ?",
                               (rt.job_id, round_ - 1))["n"] if round_ else 0
