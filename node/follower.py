@@ -128,7 +128,7 @@ class EventFollower:
             return
         self._tip = None
         self._written_at = time.monotonic()
-        with self.state.db.conn:  # one transaction: the page's rows, its block hashes and the cursor
+        with self.state.db.atomic():  # one transaction: the page's rows, its block hashes and the cursor
             for event in events:
                 self._apply(event)
                 self._record_block(event["block"], event["block_hash"], has_events=True)
@@ -170,7 +170,7 @@ class EventFollower:
         """Forget everything after `ancestor` and rebuild the derived tables from the events kept."""
         db = self.state.db
         self._tip = None  # a block held in memory is not in `blocks`, so the ancestor is at or below the written cursor
-        with db.conn:
+        with db.atomic():
             dropped = db.execute("delete from events where block > ?", (ancestor,)).rowcount
             db.execute("delete from blocks where number > ?", (ancestor,))
             for table in DERIVED_TABLES:
@@ -193,7 +193,7 @@ class EventFollower:
         if self.state.one("select number from blocks where number = ?", (block,)) is None:
             block_hash = self._chain_hash(block)
             if block_hash is not None:
-                with self.state.db.conn:
+                with self.state.db.atomic():
                     self._record_block(block, block_hash, has_events=True)
 
     def _chain_hash(self, number: int) -> str | None:
@@ -208,7 +208,7 @@ class EventFollower:
             (number, block_hash, int(has_events)))
 
     def _prune_blocks(self) -> None:
-        with self.state.db.conn:
+        with self.state.db.atomic():
             self.state.db.execute("delete from blocks where has_events = 0 and number < ?",
                                   (self.cursor - RECENT_BLOCKS_KEPT,))
 

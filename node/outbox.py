@@ -90,7 +90,7 @@ class Outbox:
     # -- after a reorg ---------------------------------------------------------------------------------------
     def mark_lost_after(self, ancestor: int) -> int:
         """Rows mined in blocks above `ancestor` (which the chain no longer holds) become LOST."""
-        with self.state.db.conn:
+        with self.state.db.atomic():
             return self.state.db.execute(
                 "update outbox set status = ?, updated_at = ? where status = ? and block > ?",
                 (LOST, time.time(), MINED, ancestor)).rowcount
@@ -98,7 +98,7 @@ class Outbox:
     def mark_lost_by_block_hash(self) -> int:
         """Rows whose mined block the follower has since recorded under another hash (a reorg above the
         follower's cursor, which its own check cannot see) become LOST. SQL only: no RPC per poll."""
-        with self.state.db.conn:
+        with self.state.db.atomic():
             return self.state.db.execute(
                 "update outbox set status = ?, updated_at = ? where status = ? and exists (select 1 from blocks b "
                 "where b.number = outbox.block and b.hash != outbox.block_hash)",
@@ -165,7 +165,7 @@ class Outbox:
     def _move_aside(self, row: dict, status: str, error: str) -> dict:
         moved = {**row, "key": f"{row['key']}#{status}:{row['tx_hash'][:18]}", "status": status, "error": error,
                  "updated_at": time.time()}
-        with self.state.db.conn:
+        with self.state.db.atomic():
             self.state.db["outbox"].delete(row["key"])
             self.state.upsert("outbox", moved)
         return moved

@@ -132,7 +132,7 @@ class UploadAuth:
         # so a second valid signature of the same upload must count as the same upload.
         digest = keccak(text=text).hex()
         table = self.state.db[SEEN_TABLE]
-        with self.state.db.conn:
+        with self.state.db.atomic():
             # Rows older than the window can never match an acceptable timestamp again.
             table.delete_where("timestamp < ?", [int(now) - 2 * self.window_s])
             if table.count_where("digest = ?", [digest]):

@@ -48,7 +48,7 @@ class UploadQuota:
     def charge(self, peer: str, size: int) -> None:
         """Turn `size` reserved bytes into stored bytes, on disk before the lock is let go."""
         with self._lock:
-            with self.state.db.conn:
+            with self.state.db.atomic():
                 self.state.db.execute(
                     f"INSERT INTO {TALLY_TABLE} (peer, stored_bytes) VALUES (?, ?) "
                     "ON CONFLICT(peer) DO UPDATE SET stored_bytes = stored_bytes + excluded.stored_bytes",

@@ -65,7 +65,7 @@ def store_block_records(db: sqlite_utils.Database, read: Reader, w3: Web3, contr
             rows.append({"hash": tx_hash, "block": number, "tx_index": tx["transactionIndex"], "sender": tx["from"],
                          "target": tx.get("to"), "value": str(tx["value"]), "selector": selector,
                          "function": function, "gas_used": used, "status": status})
-        with db.conn:
+        with db.atomic():
             db["blocks"].upsert({"number": number, "hash": HexBytes(block["hash"]).to_0x_hex(),
                                  "parent_hash": HexBytes(block["parentHash"]).to_0x_hex(),
                                  "timestamp": block["timestamp"], "tx_count": len(rows)}, pk="number")

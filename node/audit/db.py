@@ -62,7 +62,7 @@ def bind_deployment(db: sqlite_utils.Database, chain_id: int, address: str, depl
               "deployment_block": str(deployment_block)}
     stored = {k: get_meta(db, k) for k in wanted}
     if all(v is None for v in stored.values()):
-        with db.conn:
+        with db.atomic():
             db["meta"].insert_all([{"key": k, "value": v} for k, v in wanted.items()], pk="key", replace=True)
         return
     for key, value in wanted.items():

@@ -102,7 +102,7 @@ def ingest(db: sqlite_utils.Database, ledger: LedgerV2, deployment_block: int, r
                 f"to continue from block {start}")
         events = read(f"reading events of blocks {start}..{end}", lambda: ledger.events(start, end), hint)
         end_hash = read(f"reading block {end}", lambda: _block_hash(w3, end), hint)
-        with db.conn:  # one transaction: the events of the page and the cursor move
+        with db.atomic():  # one transaction: the events of the page and the cursor move
             db["events"].insert_all(
                 ({"block": e["blockNumber"], "log_index": e["logIndex"],
                   "tx_hash": HexBytes(e["transactionHash"]).to_0x_hex(), "name": e["event"], "args": dumps(e["args"])}
@@ -136,7 +136,7 @@ def _store_seed_blocks(db: sqlite_utils.Database, read: Reader, w3: Web3, target
     hint = "the events are saved; run the audit again to finish"
     for number in wanted:
         block_hash = read(f"reading seed block {number}", lambda: _block_hash(w3, number), hint)
-        with db.conn:
+        with db.atomic():
             db["blocks"].insert({"number": number, "hash": block_hash}, pk="number", replace=True)
 
 

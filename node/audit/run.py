@@ -56,7 +56,7 @@ def _connect(w3, read: Reader, deployment: Deployment, rpc_url: str) -> int:
 
 def save_checks(db: sqlite_utils.Database, checks: list[CheckResult], block: int) -> None:
     """The last run's results, for the explorer (which shows only what the audit established)."""
-    with db.conn:
+    with db.atomic():
         db["checks"].delete_where()
         db["checks"].insert_all([{"name": c.name, "status": c.status, "summary": c.summary,
                                   "evidence": json.dumps(c.evidence, default=str), "position": i}

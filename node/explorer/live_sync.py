@@ -23,7 +23,7 @@ def sync_once(opts: AuditOptions, deployment: Deployment) -> int:
     try:
         if opts.artifacts:  # new claims' transcripts, for the training curves: a few per sync, short timeouts
             store_losses(db, chain_id, deployment.address, budget=LIVE_LOSS_BUDGET, config=LIVE_FETCH)
-        with db.conn:
+        with db.atomic():
             db["meta"].insert_all([{"key": "live_synced_at", "value": str(time.time())},
                                    {"key": "live_error", "value": ""}], pk="key", replace=True)
     finally:
@@ -35,7 +35,7 @@ def record_error(opts: AuditOptions, exc: Exception) -> None:
     """The last failure, for the pages' sync line (the explorer keeps serving what it has)."""
     db = open_db(opts.db_path)
     try:
-        with db.conn:
+        with db.atomic():
             db["meta"].insert({"key": "live_error", "value": f"{type(exc).__name__}: {exc}"[:500]}, pk="key",
                               replace=True)
     finally:

@@ -317,3 +317,20 @@ def test_only_events_that_may_change_a_jobs_state_invalidate_its_cached_read(cha
     chain.mine(1)
     follower.poll()
     assert follower.job_events_applied == before + 1
+
+
+def test_a_page_of_events_is_one_commit_its_rows_and_cursor_together(chain, tmp_path):
+    """sqlite-utils commits each write by itself unless a transaction is open, and `with conn:` opens none: a
+    page of events was a commit (an fsync) per row, and a crash between them kept rows without their cursor."""
+    follower = follower_for(chain, tmp_path / "node.db")
+    follower.poll()
+    for i in range(3):
+        chain.ledger.send(dev_account(1 + i), "submitClaim", *chain.claim_args(b"page %d" % i))
+    statements: list[str] = []
+    follower.state.db.conn.set_trace_callback(statements.append)
+    applied = follower.poll()
+    follower.state.db.conn.set_trace_callback(None)
+    assert len(applied) >= 3, applied
+    commits = [s for s in statements if s.strip().upper().startswith("COMMIT")]
+    assert len(commits) == 1, f"{len(commits)} commits for one page of {len(applied)} events"
+    assert written_cursor(tmp_path / "node.db") == follower.cursor

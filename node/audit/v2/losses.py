@@ -93,7 +93,7 @@ def store_claim_losses(db: sqlite_utils.Database, evidence, budget: int = 16,
         except TranscriptError as exc:
             status, reason = "malformed", str(exc)
         previous = _attempts(db, claim["claim_id"]) if status == "unavailable" else 0
-        with db.conn:
+        with db.atomic():
             db[LOSSES].delete_where("claim_id = ?", [claim["claim_id"]])
             if rows:
                 db[LOSSES].insert_all(rows, pk=("claim_id", "segment"))

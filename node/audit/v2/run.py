@@ -47,7 +47,7 @@ def store_jury_seed_blocks(db: sqlite_utils.Database, read: Reader, w3, target: 
         if number > target:
             continue
         block_hash = read(f"reading jury seed block {number}", lambda: _block_hash(w3, number), hint)
-        with db.conn:
+        with db.atomic():
             db["blocks"].insert({"number": number, "hash": block_hash}, pk="number", replace=True)
 
 
@@ -67,7 +67,7 @@ def read_chain(opts, deployment: Deployment, progress=None, *, clear_checks: boo
     if get_meta(db, "ledger_version") not in (None, "2"):
         raise ValueError(f"the audit database {opts.db_path} holds a v{get_meta(db, 'ledger_version')} audit (of a "
                          "retired v1 ledger): pass another --db")
-    with db.conn:
+    with db.atomic():
         db["meta"].insert({"key": "ledger_version", "value": "2"}, pk="key", replace=True)
         if clear_checks:
             db["checks"].delete_where()

@@ -30,7 +30,7 @@ def _cell(key: str, value: Any) -> Any:
 
 def write(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> None:
     """Replace every v2 table by `tables`, in one transaction (a table with no rows is left absent)."""
-    with db.conn:
+    with db.atomic():
         for name in TABLES:
             db[name].drop(ignore=True)
         for name, rows in tables.items():
