@@ -143,8 +143,9 @@ class Worker:
         closes_at = job["round_start"] + job["submit_window"]
         if rt.submissions_closed(job):
             full = job["round_claims"] >= job["max_claims_per_round"]
-            self.gate.enter(WAITING, f"this round is full ({job['round_claims']} claims): waiting for the next head"
-                            if full else "this round's window has closed: waiting for the next head")
+            self.gate.enter(WAITING, f"this round is full ({job['round_claims']} of {job['max_claims_per_round']} "
+                            "claims): waiting for the next head" if full
+                            else "this round's window has closed: waiting for the next head")
             self._train_ahead(job)
             return
         if not self._committee_can_form():

@@ -247,3 +247,30 @@ def test_claim_paused_past_its_window_is_abandoned_cleanly(chain):
         if load:
             load.stop()
         worker.stop()
+
+
+def test_a_worker_that_finds_its_round_full_trains_nothing_for_it(chain):
+    """A round that holds maxClaimsPerRound claims refuses more (RoundFull): training for it would be wasted."""
+    import dataclasses
+
+    from eth_utils import keccak
+
+    from node.chain.v2.views import Role
+
+    home, ledger = chain
+    job_id = new_job(ledger, home, terms=dataclasses.replace(TERMS, max_claims_per_round=1))
+    other = dev_account(6)
+    ledger.send(other, "stake", int(Role.WORKER), value=10**18)
+    ledger.send(other, "submitClaim", job_id, 0, ledger.job(job_id).head, keccak(b"first"), keccak(b"root"),
+                SPEC.steps_per_claim, "http://127.0.0.1:9/")
+    worker = WorkerProcess(home, job_id, 5, "--yes", "--max-threads", "1")
+    try:
+        status = worker.wait_status(lambda s: s["activity"] == "waiting" and "full" in s["reason"], 120,
+                                    "the worker to see the round full")
+        assert "1 of 1 claims" in status["reason"], status["reason"]
+        time.sleep(1.0)
+        assert worker.status()["claim_in_progress"] is None
+        assert not worker.db("select * from work_log where event = 'trained'"), "it trained for a full round"
+        assert not worker.db("select * from outbox where key like 'claim:%'")
+    finally:
+        worker.stop()
