@@ -195,7 +195,7 @@ class Worker:
         finally:
             self.progress = None
         transcript_bytes = proof.transcript.to_bytes()
-        rt.store.put("transcript", transcript_bytes, expected_id=proof.transcript.root)
+        rt.store.put_own("transcript", transcript_bytes, proof.transcript.root)
         if not rt.cheating(round_):  # a cheat's made-up checkpoints cannot be regenerated: they stay missing
             self.regeneration.add(proof.transcript)
         rt.keep_checkpoint(proof.result_id, proof.result_tensors)

@@ -130,6 +130,25 @@ def test_a_file_served_before_and_then_altered_by_one_byte_is_not_served(server,
     assert list((store.root / artifact_store.QUARANTINE_DIR).iterdir())
 
 
+def test_a_workers_own_transcript_is_stored_without_deriving_its_id_and_still_checked_when_read(server, monkeypatch):
+    """put_own: the prover computed the id; the bytes are served, and a change on disk after that is caught."""
+    import node.artifact_store as artifact_store
+
+    running, store = server
+    cid, data = a_checkpoint()
+    derived = []
+    real = artifact_store.ID_FUNCTIONS["checkpoint"]
+    monkeypatch.setitem(artifact_store.ID_FUNCTIONS, "checkpoint", lambda b: (derived.append(1), real(b))[1])
+    assert store.put_own("checkpoint", data, cid) == cid.hex()
+    assert httpx.get(f"{running.url}/artifacts/{cid.hex()}").content == data
+    assert derived == [], "neither the put nor the read derived the id"
+    path, _ = store.path(cid)
+    path.write_bytes(data[:-1] + bytes([data[-1] ^ 0x01]))
+    assert httpx.get(f"{running.url}/artifacts/{cid.hex()}").status_code == 404 and derived == [1]
+    with pytest.raises(artifact_store.ArtifactError, match="kind must be one of"):
+        store.put_own("model", data, cid)
+
+
 def test_status_and_openapi_are_served(server):
     running, _ = server
     status = httpx.get(f"{running.url}/status").json()
