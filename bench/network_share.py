@@ -1,13 +1,18 @@
 """Useful share: how much of a real network's CPU is training, round by round (issue 15).
 
     .venv/bin/python bench/network_share.py                           # 3 workers, 3 verifiers, 10 rounds
+    .venv/bin/python bench/network_share.py --steps 30000 --every 1000 # a third of the claim: 80% training
     .venv/bin/python bench/network_share.py --block-time 0.25         # the demo's blocks: 4x the per-block work
     .venv/bin/python bench/network_share.py --steps 3000 --every 100  # the digits preset's claim (job create)
     .venv/bin/python bench/network_share.py --workers 6 --verifiers 4 --rounds 12
 
-The defaults: claims of H = 30,000 steps in segments of k = 1,000 (D·s·k/H = 10%, as the preset's), about 11 s of
-one core each, and blocks of 1 s. A node's fixed costs (its follower's read, its role's tick, anvil's mining) are
-per block, so the block time scales them: a real chain's blocks are 2 s (rollups) to 12 s (Ethereum).
+The defaults: claims of H = 90,000 steps in segments of k = 3,000 (D·s·k/H = 10%, as the preset's), 15-40 s of
+one core each, a round cap of one claim per worker, and blocks of 1 s. At that size a claim's training sets the
+round's length (workers train round r+1 while round r's head waits out its window, and a full round's head need
+not wait for its submit window): what is left per claim (its transcript, fetches, approvals, the chain's reads)
+is about 1.1 CPU-s of a claim's 16, where at H = 30,000 it is 0.6 of 4.8. A node's fixed costs (its follower's
+read, its role's tick, anvil's mining) are per block, so the block time scales them: a real chain's blocks are
+2 s (rollups) to 12 s (Ethereum).
 
 A devnet, a funded digits job and honest `gradchain node run` processes (workers, verifiers, an aggregator), as
 the demo starts them. Every node measures its own CPU by kind (node/cpu_account.py: thread CPU time around
@@ -86,8 +91,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--verifiers", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=10)
-    ap.add_argument("--steps", type=int, default=30000, help="H, steps per claim")
-    ap.add_argument("--every", type=int, default=1000, help="k, steps per segment")
+    ap.add_argument("--steps", type=int, default=90000, help="H, steps per claim")
+    ap.add_argument("--every", type=int, default=3000, help="k, steps per segment")
     ap.add_argument("--samples", type=int, default=1, help="s, segments each committee member replays")
     ap.add_argument("--submit-window", type=int, default=0, help="blocks (0: sized from --steps)")
     ap.add_argument("--max-claims", type=int, default=0,
