@@ -132,9 +132,7 @@ def parse_transcript(data: bytes, *, max_bytes: int = MAX_TRANSCRIPT_BYTES,
     with _RECENT_LOCK:
         view = _RECENT_VIEWS.get(digest)
     if view is not None:
-        if max_segments is not None and len(view.segments) > max_segments:
-            raise MalformedArtifact(f"transcript lists {len(view.segments)} segments, more than the spec's "
-                                    f"S = {max_segments}")
+        _check_segment_count(len(view.segments), max_segments)
         return view
     view = _parse_transcript(data, max_segments)
     with _RECENT_LOCK:
@@ -149,6 +147,11 @@ _RECENT_VIEWS: OrderedDict[bytes, TranscriptView] = OrderedDict()
 _RECENT_LOCK = threading.Lock()
 
 
+def _check_segment_count(n: int, max_segments: int | None) -> None:
+    if max_segments is not None and n > max_segments:
+        raise MalformedArtifact(f"transcript lists {n} segments, more than the spec's S = {max_segments}")
+
+
 def _parse_transcript(data: bytes, max_segments: int | None) -> TranscriptView:
     _check_nesting(data, max_segments)
     try:
@@ -160,9 +163,7 @@ def _parse_transcript(data: bytes, max_segments: int | None) -> TranscriptView:
     raw_segments = _field(obj, "segments", list, "transcript")
     if not raw_segments:
         raise MalformedArtifact("transcript has no segments")
-    if max_segments is not None and len(raw_segments) > max_segments:
-        raise MalformedArtifact(f"transcript lists {len(raw_segments)} segments, more than the spec's "
-                                f"S = {max_segments}")
+    _check_segment_count(len(raw_segments), max_segments)
     segments = []
     for i, s in enumerate(raw_segments):
         where = f"transcript.segments[{i}]"

@@ -133,10 +133,10 @@ class RelayBatcher:
         p = self.rt.job_params
         for claim_id in list(self.held):
             claim = self.rt.state.one("select status, submit_block from claims where claim_id = ?", (claim_id,))
+            seed = rules.seed_block(claim["submit_block"]) if claim is not None else 0
             open_ = claim is not None and claim["status"] == "Pending" and rules.vote_open(
-                block, rules.seed_block(claim["submit_block"]), p.verify_window) and (
-                rules.seed_block(claim["submit_block"]) + p.verify_window - block
-                > fallback_lead(p.verify_window) + RELAY_SEEN_BLOCKS)
+                block, seed, p.verify_window) and (
+                seed + p.verify_window - block > fallback_lead(p.verify_window) + RELAY_SEEN_BLOCKS)
             members = self.held[claim_id]
             for member in [m for m in members if not open_ or self._approved_on_chain(claim_id, m)]:
                 del members[member]
