@@ -91,7 +91,11 @@ class CpuAccount:
                 del self._open[ident]  # its measures closed before it ended
             elif stack:
                 kind, started = stack[-1]
-                running[kind] += time.clock_gettime(clock) + _children_cpu() - started
+                try:
+                    now = time.clock_gettime(clock)
+                except OSError:  # the thread ended after enumerate(): its measures were closed, and charged
+                    continue
+                running[kind] += now + _children_cpu() - started
         return running
 
     def count_rpc(self, method: str) -> None:
